@@ -1,0 +1,48 @@
+#pragma once
+/// \file
+/// Argument checks at the boundary of every public entry point that takes data.
+
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include <emkit/framework/error.hpp>
+#include <emkit/framework/types.hpp>
+
+namespace emkit {
+
+/// Throws `data_error` naming the first non-finite value of X (0-based row and column).
+inline void check_finite(matrix_ref X, std::string_view where) {
+  for (index j = 0; j < X.cols(); ++j)
+    for (index n = 0; n < X.rows(); ++n)
+      if (!std::isfinite(X(n, j)))
+        throw data_error(detail::concat(where, ": X(", n, ", ", j, ") = ", X(n, j),
+                                        ", expected a finite number (row and column are 0-based)"));
+}
+
+/// Checks that X is a non-empty N×D matrix of finite values.
+inline void check_data(matrix_ref X, std::string_view where) {
+  check_shape(X.rows() >= 1, where, "X.rows()", X.rows(), ">= 1 observation");
+  check_shape(X.cols() >= 1, where, "X.cols()", X.cols(), ">= 1 column");
+  check_finite(X, where);
+}
+
+/// Checks per-observation weights: N of them, finite, non-negative, not all zero.
+inline void check_weights(vector_ref w, index N, std::string_view where) {
+  check_shape(w.size() == N, where, "weights.size()", w.size(), "the number of rows " + std::to_string(N));
+  double total = 0.0;
+  for (index n = 0; n < N; ++n) {
+    if (!std::isfinite(w[n]) || w[n] < 0)
+      throw data_error(detail::concat(where, ": weights(", n, ") = ", w[n], ", expected a finite number >= 0"));
+    total += w[n];
+  }
+  check_option(total > 0, where, "sum of weights", total, "> 0");
+}
+
+/// Checks 1 ≤ K ≤ N.
+inline void check_components(index K, index N, std::string_view where) {
+  check_option(K >= 1, where, "K", K, ">= 1");
+  check_option(K <= N, where, "K", K, "<= the number of observations " + std::to_string(N));
+}
+
+}  // namespace emkit

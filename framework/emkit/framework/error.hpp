@@ -1,0 +1,83 @@
+#pragma once
+/// \file
+/// The one error hierarchy of emkit and the `check_*` helpers that throw it.
+///
+/// Misuse and bad input are exceptions at the boundary (STYLE.md, principle 4);
+/// numerical outcomes inside a fit are data in the `summary`. Every message
+/// names the function or place, the argument, its value and what was expected.
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace emkit {
+
+/// Base of every exception emkit throws on purpose.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Input data is malformed or outside a family's support (a file, row, column, value).
+class data_error : public error {
+ public:
+  using error::error;
+};
+
+/// Arguments whose sizes do not fit together (rows of X and weights, dimensions).
+class shape_error : public error {
+ public:
+  using error::error;
+};
+
+/// An option or argument value outside its documented range.
+class invalid_option : public error {
+ public:
+  using error::error;
+};
+
+/// A numerical failure that no documented recovery covers (a covariance that is
+/// not positive definite after regularisation, say).
+class numerical_error : public error {
+ public:
+  using error::error;
+};
+
+/// The monitor found a violated EM identity and was asked to throw.
+class monitor_violation : public error {
+ public:
+  using error::error;
+};
+
+namespace detail {
+template <class... Parts>
+std::string concat(const Parts&... parts) {
+  std::ostringstream out;
+  out.precision(17);
+  (out << ... << parts);
+  return out.str();
+}
+}  // namespace detail
+
+/// Throws `invalid_option` unless `condition`; the message reads
+/// "<where>: <argument> = <value>, expected <expected>".
+template <class T>
+void check_option(bool condition, std::string_view where, std::string_view argument, const T& value,
+                  std::string_view expected) {
+  if (!condition) {
+    throw invalid_option(detail::concat(where, ": ", argument, " = ", value, ", expected ", expected));
+  }
+}
+
+/// Throws `shape_error` unless `condition`, with the same message shape as `check_option`.
+template <class T>
+void check_shape(bool condition, std::string_view where, std::string_view argument, const T& value,
+                 std::string_view expected) {
+  if (!condition) {
+    throw shape_error(detail::concat(where, ": ", argument, " = ", value, ", expected ", expected));
+  }
+}
+
+}  // namespace emkit

@@ -1,0 +1,38 @@
+#pragma once
+/// \file
+/// The hard E-step (classification EM): q(z_n) is a point mass at argmax_k p(z_n = k | x_n, θ).
+
+#include <cmath>
+
+#include <emkit/framework/engine/estep_totals.hpp>
+#include <emkit/framework/types.hpp>
+
+namespace emkit {
+
+/// Classification EM: responsibilities are one-hot at the argmax (ties to the lowest k), and
+/// the objective is the classification log-likelihood Σ_n w_n log p(x_n, ẑ_n | θ). K-means is
+/// this E-step with fixed equal weights and a fixed shared spherical covariance.
+struct hard_estep {
+  static constexpr bool is_hard = true;
+
+  void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
+    const index K = L.cols();
+    for (index n = 0; n < L.rows(); ++n) {
+      const double wn = w[n];
+      index best = 0;
+      for (index k = 1; k < K; ++k)
+        if (L(n, k) > L(n, best)) best = k;
+      const double m = L(n, best);
+      double s = 0.0;
+      for (index k = 0; k < K; ++k) s += std::exp(L(n, k) - m);
+      for (index k = 0; k < K; ++k) L(n, k) = k == best ? 1.0 : 0.0;
+      if (wn == 0.0) continue;
+      totals.log_likelihood += wn * (m + std::log(s));
+      totals.objective += wn * m;
+      totals.expected += wn * m;
+      totals.weight += wn;
+    }
+  }
+};
+
+}  // namespace emkit

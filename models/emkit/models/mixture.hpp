@@ -1,0 +1,246 @@
+#pragma once
+/// \file
+/// `mixture<Family>`: any component family becomes a `LatentModel`.
+///
+/// p(x | θ) = Σ_k π_k f(x | θ_k). The mixture derives from the family's hooks everything
+/// EM needs: the log joint block, the statistics under responsibilities, the M-step of the
+/// weights and components, Q(θ; q) from statistics, and the handling of a component that
+/// loses all its mass. It uses a family's batched hooks when it has them.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <emkit/framework/concepts/component_family.hpp>
+#include <emkit/framework/engine/summary.hpp>
+#include <emkit/framework/error.hpp>
+#include <emkit/framework/types.hpp>
+
+namespace emkit {
+
+/// How the mixing weights π are set in the M-step.
+enum class mixture_weights {
+  learned,        ///< π_k = N_k / Σ_n w_n
+  fixed_uniform,  ///< π_k = 1/K (K-means)
+};
+
+/// What the M-step does with a component whose mass N_k is (numerically) zero.
+enum class empty_component_policy {
+  reseed,  ///< give it the one-component fit of all the data and weight 1/K, and say so in the summary
+  raise,   ///< throw `numerical_error` naming the component
+};
+
+/// θ of a mixture: weights π (K) and the components' parameters.
+template <class Params>
+struct mixture_params {
+  Eigen::VectorXd weights;
+  std::vector<Params> components;
+  index dimension = 0;  ///< D, the number of columns the model was fitted to
+
+  [[nodiscard]] index size() const { return static_cast<index>(components.size()); }
+};
+
+/// Merged E-step statistics of a mixture: each component's statistics and its mass N_k.
+template <class Stats>
+struct mixture_accumulator {
+  std::vector<Stats> stats;
+  Eigen::VectorXd mass;
+  index dimension = 0;  ///< D of the rows accumulated (0 while empty)
+
+  mixture_accumulator& operator+=(const mixture_accumulator& other) {
+    if (stats.empty()) return *this = other;
+    for (std::size_t k = 0; k < stats.size(); ++k) stats[k] += other.stats[k];
+    mass += other.mass;
+    dimension = std::max(dimension, other.dimension);
+    return *this;
+  }
+};
+
+/// A finite mixture of components from `Family`; models `LatentModel`.
+template <ComponentFamily Family>
+struct mixture {
+  using family_type = Family;
+  using component_params = typename Family::params_type;
+  using component_stats = typename Family::stats_type;
+  using params_type = mixture_params<component_params>;
+  using accumulator_type = mixture_accumulator<component_stats>;
+
+  Family family{};
+  mixture_weights weights = mixture_weights::learned;
+  empty_component_policy empty_components = empty_component_policy::reseed;
+
+  [[nodiscard]] accumulator_type make_accumulator(index K) const {
+    return {std::vector<component_stats>(static_cast<std::size_t>(K)), Eigen::VectorXd::Zero(K)};
+  }
+
+  [[nodiscard]] index num_components(const params_type& theta) const { return theta.size(); }
+
+  void validate_data(matrix_ref X) const {
+    if constexpr (HasValidateData<Family>) family.validate_data(X);
+  }
+
+  /// L(n, k) = log π_k + log f(x_n | θ_k).
+  void log_joint(const params_type& theta, matrix_ref X, matrix_out L) const {
+    log_densities(theta, X, L);
+    for (index k = 0; k < theta.size(); ++k) L.col(k).array() += std::log(theta.weights[k]);
+  }
+
+  /// L(n, k) = log f(x_n | θ_k), by the family's batched hook when it has one.
+  void log_densities(const params_type& theta, matrix_ref X, matrix_out L) const {
+    check_shape(X.cols() == theta.dimension, "mixture", "X.cols()", X.cols(),
+                "the model's dimension " + std::to_string(theta.dimension));
+    if constexpr (HasBatchedLogDensity<Family>) {
+      family.log_density_all(std::span<const component_params>(theta.components), X, L);
+    } else {
+      for (index k = 0; k < theta.size(); ++k) L.col(k) = family.log_density(theta.components[k], X);
+    }
+  }
+
+  /// acc += the statistics of a chunk under responsibilities R, each row weighted by w.
+  void accumulate(matrix_ref X, vector_ref w, matrix_ref R, accumulator_type& acc) const {
+    const Eigen::MatrixXd W = R.array().colwise() * w.array();
+    acc.mass += W.colwise().sum().transpose();
+    acc.dimension = X.cols();
+    if (acc.stats.empty()) acc.stats.resize(static_cast<std::size_t>(R.cols()));
+    if constexpr (HasBatchedAccumulate<Family>) {
+      family.accumulate_all(X, W, std::span<component_stats>(acc.stats));
+    } else {
+      for (index k = 0; k < W.cols(); ++k) acc.stats[k] += family.accumulate(X, W.col(k));
+    }
+  }
+
+  /// The M-step. An empty component (N_k ≤ ε·Σ N) follows `empty_components`.
+  [[nodiscard]] params_type m_step(const accumulator_type& acc, fit_events& events) const {
+    const index K = acc.mass.size();
+    const double total = acc.mass.sum();
+    std::vector<component_stats> stats = acc.stats;
+    std::vector<bool> empty(static_cast<std::size_t>(K), false);
+    component_stats all{};  // Σ_k statistics = the statistics of all the data, since Σ_k r_nk = 1
+    bool any_empty = false;
+    for (index k = 0; k < K; ++k) {
+      all += acc.stats[k];
+      empty[k] = !(acc.mass[k] > total * std::numeric_limits<double>::epsilon());
+      any_empty = any_empty || empty[k];
+    }
+    if (any_empty) {
+      for (index k = 0; k < K; ++k) {
+        if (!empty[k]) continue;
+        if (empty_components == empty_component_policy::raise) {
+          throw numerical_error(detail::concat("mixture: component ", k, " lost all its mass (N_k = ", acc.mass[k],
+                                               ") at iteration ", events.iteration));
+        }
+        stats[k] = all;
+        events.warn(warning_code::component_reseeded, k,
+                    detail::concat("component ", k, " lost all its mass (N_k = ", acc.mass[k],
+                                   "); re-seeded as the one-component fit of all the data"));
+      }
+    }
+
+    params_type theta;
+    theta.components = maximize(stats);
+    theta.dimension = acc.dimension;
+    theta.weights.resize(K);
+    for (index k = 0; k < K; ++k) {
+      theta.weights[k] = weights == mixture_weights::fixed_uniform ? 1.0 / static_cast<double>(K)
+                         : empty[k]                              ? 1.0 / static_cast<double>(K)
+                                                                 : acc.mass[k] / total;
+    }
+    theta.weights /= theta.weights.sum();
+    return theta;
+  }
+
+  /// Q(θ; q) = Σ_k N_k log π_k + Σ_k Σ_n w_n r_nk log f(x_n | θ_k), from statistics; NaN when
+  /// the family has no `expected_log_density` hook.
+  [[nodiscard]] double expected_complete_log_likelihood(const params_type& theta, const accumulator_type& acc) const {
+    if constexpr (HasExpectedLogDensity<Family>) {
+      double q = 0.0;
+      for (index k = 0; k < theta.size(); ++k) {
+        if (acc.mass[k] > 0) q += acc.mass[k] * std::log(theta.weights[k]);
+        q += family.expected_log_density(acc.stats[k], theta.components[k]);
+      }
+      return q;
+    } else {
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+
+  /// Σ_k log p(θ_k) when the family has a prior; 0 for maximum likelihood.
+  [[nodiscard]] double log_prior(const params_type& theta) const {
+    double lp = 0.0;
+    if constexpr (HasLogPrior<Family>) {
+      for (const auto& c : theta.components) lp += family.log_prior(c);
+    }
+    return lp;
+  }
+
+  /// Free parameters: the family's (shared ones counted once) plus K − 1 learned weights.
+  [[nodiscard]] std::size_t num_free_parameters(const params_type& theta) const
+    requires HasFreeParameters<Family>
+  {
+    const std::size_t learned = weights == mixture_weights::learned ? theta.components.size() - 1 : 0;
+    return family.num_free_parameters(std::span<const component_params>(theta.components)) + learned;
+  }
+
+  /// One draw from component k of θ.
+  [[nodiscard]] Eigen::VectorXd sample_component(const params_type& theta, index k, random_engine& rng) const
+    requires HasSample<Family>
+  {
+    return family.sample(theta.components[k], rng);
+  }
+
+ private:
+  [[nodiscard]] std::vector<component_params> maximize(const std::vector<component_stats>& stats) const {
+    if constexpr (HasBatchedMaximize<Family>) {
+      return family.maximize_all(std::span<const component_stats>(stats));
+    } else {
+      std::vector<component_params> out;
+      out.reserve(stats.size());
+      for (std::size_t k = 0; k < stats.size(); ++k) {
+        try {
+          out.push_back(family.maximize(stats[k]));
+        } catch (const numerical_error& e) {
+          throw numerical_error(detail::concat("component ", k, ": ", e.what()));
+        }
+      }
+      return out;
+    }
+  }
+};
+
+}  // namespace emkit
+
+namespace emkit {
+
+/// Draws from a mixture and the component each came from.
+struct mixture_draws {
+  Eigen::MatrixXd X;              ///< n×D
+  Eigen::VectorX<index> labels;  ///< n
+};
+
+/// n draws from θ: z ~ Categorical(π), x ~ f(· | θ_z). The same seed gives the same draws
+/// on every platform.
+template <ComponentFamily Family>
+  requires HasSample<Family>
+[[nodiscard]] mixture_draws sample(const mixture<Family>& model, const typename mixture<Family>::params_type& theta,
+                                   index n, std::uint64_t seed) {
+  check_option(n >= 0, "sample", "n", n, ">= 0");
+  random_engine rng = make_engine(seed);
+  mixture_draws out{Eigen::MatrixXd(n, theta.dimension), Eigen::VectorX<index>(n)};
+  for (index i = 0; i < n; ++i) {
+    const double u = uniform01(rng);
+    index k = 0;
+    double cumulative = theta.weights[0];
+    while (u >= cumulative && k + 1 < theta.size()) cumulative += theta.weights[++k];
+    out.labels[i] = k;
+    out.X.row(i) = model.sample_component(theta, k, rng).transpose();
+  }
+  return out;
+}
+
+}  // namespace emkit

@@ -283,6 +283,18 @@ TEST_F(read_csv_test, missing_file) {
   }
 }
 
+TEST_F(read_csv_test, unreadable_file) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root bypasses file permissions";
+  const auto file = write("secret.csv", "1,2\n");
+  std::filesystem::permissions(file, std::filesystem::perms::none);
+  try {
+    read_csv(file);
+    FAIL() << "no data_error";
+  } catch (const emkit::data_error& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() + ": cannot open file (Permission denied)");
+  }
+}
+
 TEST_F(read_csv_test, directory_is_not_a_file) {
   try {
     read_csv(directory_);

@@ -1,0 +1,130 @@
+#pragma once
+/// \file
+/// The command line's files: reading the data, weights and initial means, and checking
+/// output paths before any work is done. Every failure is an exception whose message is
+/// one line naming the file (and, through `io::read_csv`, the line and column).
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <Eigen/Core>
+
+#include <emkit/framework/error.hpp>
+#include <emkit/framework/io/csv.hpp>
+#include <emkit/framework/types.hpp>
+
+namespace emkit::cli {
+
+/// A command line that parsed but asks for something impossible or unsupported (an option
+/// value out of range, an unknown family). The program exits with status 2, as for CLI11's
+/// own parse errors.
+class usage_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// How a path given on the command line is named in messages: "<stdin>" for "-",
+/// control characters replaced by '?' so that a message stays on one line.
+[[nodiscard]] inline std::string display_name(std::string_view path) {
+  if (path == "-") return "<stdin>";
+  std::string out(path);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
+/// "1 row", "3 rows": `count` and `noun`, plural unless the count is 1.
+[[nodiscard]] inline std::string counted(index count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
+/// The observations in the CSV file `path` ("-": standard input), one row each; a first
+/// line that is not numeric is the header. Throws `data_error` naming the file, line and
+/// column of a missing file, a ragged row, a token that is not a number, NaN or infinity.
+[[nodiscard]] inline io::table read_data(const std::string& path) { return io::read_csv(path); }
+
+/// One non-negative weight per row of the data, from the single-column CSV file `path`
+/// (a header is allowed). Throws `data_error` naming both files and both counts when the
+/// number of weights is not `rows`, and naming the row of a negative weight.
+[[nodiscard]] inline Eigen::VectorXd read_weights(const std::string& path, const std::string& data_path,
+                                                  index rows) {
+  const io::table t = io::read_csv(path);
+  const std::string name = display_name(path);
+  if (t.values.cols() != 1) {
+    throw data_error(detail::concat(name, ": has ", counted(t.values.cols(), "column"),
+                                    ", expected a single column of weights (one per row of ",
+                                    display_name(data_path), ")"));
+  }
+  if (t.values.rows() != rows) {
+    throw data_error(detail::concat(name, ": has ", counted(t.values.rows(), "weight"), ", but ",
+                                    display_name(data_path), " has ", counted(rows, "row"),
+                                    " (one weight per row expected)"));
+  }
+  Eigen::VectorXd w = t.values.col(0);
+  double total = 0.0;
+  for (index n = 0; n < w.size(); ++n) {
+    if (!(w[n] >= 0)) {
+      throw data_error(detail::concat(name, ": weight ", n + 1, " is ", w[n], ", expected a number >= 0"));
+    }
+    total += w[n];
+  }
+  if (!(total > 0)) throw data_error(detail::concat(name, ": all weights are zero, expected a positive total"));
+  return w;
+}
+
+/// The K×D initial means in the CSV file `path` (a header is allowed). Throws `data_error`
+/// naming the file and both shapes when it is not K rows of D columns.
+[[nodiscard]] inline Eigen::MatrixXd read_means(const std::string& path, index K, index D,
+                                                const std::string& data_path) {
+  io::table t = io::read_csv(path);
+  if (t.values.rows() != K || t.values.cols() != D) {
+    throw data_error(detail::concat(display_name(path), ": has ", counted(t.values.rows(), "row"), " and ",
+                                    counted(t.values.cols(), "column"), ", expected K = ", K, " rows (one mean per component) and D = ", D,
+                                    " columns (as in ", display_name(data_path), ")"));
+  }
+  return std::move(t.values);
+}
+
+/// Checks, before any work, that `path` (given as `option`) can be written: its directory
+/// exists, is a directory and is writable, and `path` itself is not a directory. Throws
+/// `emkit::error` naming the option and the path otherwise.
+inline void check_output_path(std::string_view option, const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string name = display_name(path);
+  const auto fail = [&](const std::string& what) -> void {
+    throw error(detail::concat(option, " ", name, ": ", what));
+  };
+  if (path.empty()) fail("the path is empty");
+  std::error_code ec;
+  const fs::path target(path);
+  if (fs::is_directory(target, ec)) fail("is a directory, expected a file name");
+  const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::file_status status = fs::status(directory, ec);
+  if (!fs::exists(status)) fail("directory '" + display_name(directory.string()) + "' does not exist");
+  if (!fs::is_directory(status)) fail("'" + display_name(directory.string()) + "' is not a directory");
+  if (::access(directory.c_str(), W_OK | X_OK) != 0) {
+    fail("directory '" + display_name(directory.string()) + "' is not writable");
+  }
+}
+
+/// Whether two paths name the same file, existing or not ("-" names no file).
+[[nodiscard]] inline bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  if (a == "-" || b == "-" || a.empty() || b.empty()) return false;
+  std::error_code ec;
+  if (fs::equivalent(a, b, ec) && !ec) return true;
+  const fs::path ca = fs::weakly_canonical(a, ec);
+  if (ec) return false;
+  const fs::path cb = fs::weakly_canonical(b, ec);
+  return !ec && ca == cb;
+}
+
+}  // namespace emkit::cli

@@ -1,0 +1,82 @@
+/// \file
+/// The emkit command-line program.
+///
+///     emkit fit DATA.csv --covariance full -k 2 -o model.json [--trace trace.csv] ...
+///
+/// Exit status: 0 on success (and for --help, --version); 2 for a command line that cannot
+/// be parsed or asks for something invalid (CLI11's parse errors, `usage_error`, no
+/// subcommand); 1 for bad data, files that cannot be read or written, and numerical
+/// failures. Every error is one line on standard error beginning "emkit: error: ".
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include <emkit/framework/error.hpp>
+#include <emkit/version.hpp>
+
+#include "cli_files.hpp"
+#include "fit_command.hpp"
+
+namespace {
+
+constexpr int exit_data_error = 1;
+constexpr int exit_usage_error = 2;
+
+/// `message` on one line: line breaks become spaces, trailing blanks are dropped.
+std::string one_line(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  return out;
+}
+
+/// Prints "emkit: error: <message>" on standard error and returns `status`.
+int report_error(std::string_view message, int status) {
+  std::cout.flush();
+  std::cerr << "emkit: error: " << one_line(message) << std::endl;
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app{"emkit: fit latent-variable models by expectation-maximisation", "emkit"};
+    app.set_version_flag("--version", std::string("emkit ") + emkit::version, "Print the version and exit");
+    app.set_help_all_flag("--help-all", "Print help for every subcommand and exit");
+    app.require_subcommand(0, 1);
+
+    emkit::cli::fit_args fit_args;
+    CLI::App* fit = emkit::cli::add_fit_command(app, fit_args);
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      return report_error(e.what(), exit_usage_error);
+    }
+
+    if (fit->parsed()) {
+      emkit::cli::run_fit_command(fit_args, std::cout);
+      return 0;
+    }
+    std::cout << app.help();
+    return report_error("no command given; expected one of: fit", exit_usage_error);
+  } catch (const emkit::cli::usage_error& e) {
+    return report_error(e.what(), exit_usage_error);
+  } catch (const std::exception& e) {
+    return report_error(e.what(), exit_data_error);
+  } catch (...) {
+    return report_error("unexpected failure", exit_data_error);
+  }
+}

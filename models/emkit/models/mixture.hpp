@@ -85,20 +85,34 @@ struct mixture {
     if constexpr (HasValidateData<Family>) family.validate_data(X);
   }
 
-  /// L(n, k) = log π_k + log f(x_n | θ_k).
-  void log_joint(const params_type& theta, matrix_ref X, matrix_out L) const {
-    log_densities(theta, X, L);
+  /// The family's data-only cache of X (N×0 when the family has none).
+  [[nodiscard]] Eigen::MatrixXd prepare(matrix_ref X) const {
+    if constexpr (HasPrepare<Family>) {
+      return family.prepare(X);
+    } else {
+      return Eigen::MatrixXd(X.rows(), 0);
+    }
+  }
+
+  /// L(n, k) = log π_k + log f(x_n | θ_k), given the rows' cache C = prepare(X).
+  void log_joint(const params_type& theta, matrix_ref X, matrix_ref C, matrix_out L) const {
+    log_densities(theta, X, C, L);
     for (index k = 0; k < theta.size(); ++k) L.col(k).array() += std::log(theta.weights[k]);
   }
 
-  /// L(n, k) = log f(x_n | θ_k), by the family's batched hook when it has one.
-  void log_densities(const params_type& theta, matrix_ref X, matrix_out L) const {
+  /// L(n, k) = log f(x_n | θ_k), by the family's batched and cached hooks when it has them.
+  void log_densities(const params_type& theta, matrix_ref X, matrix_ref C, matrix_out L) const {
     check_shape(X.cols() == theta.dimension, "mixture", "X.cols()", X.cols(),
                 "the model's dimension " + std::to_string(theta.dimension));
-    if constexpr (HasBatchedLogDensity<Family>) {
-      family.log_density_all(std::span<const component_params>(theta.components), X, L);
+    const std::span<const component_params> ps(theta.components);
+    if constexpr (HasCachedBatchedLogDensity<Family>) {
+      family.log_density_all(ps, X, C, L);
+    } else if constexpr (HasBatchedLogDensity<Family>) {
+      family.log_density_all(ps, X, L);
+    } else if constexpr (HasCachedLogDensity<Family>) {
+      for (index k = 0; k < theta.size(); ++k) L.col(k) = family.log_density(ps[k], X, C);
     } else {
-      for (index k = 0; k < theta.size(); ++k) L.col(k) = family.log_density(theta.components[k], X);
+      for (index k = 0; k < theta.size(); ++k) L.col(k) = family.log_density(ps[k], X);
     }
   }
 

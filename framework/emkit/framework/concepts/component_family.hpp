@@ -42,6 +42,22 @@ concept ComponentFamily = std::copyable<C> && requires(const C& c, const typenam
 template <class C>
 concept HasValidateData = requires(const C& c, matrix_ref X) { c.validate_data(X); };
 
+/// Optional: data-only values computed once per data set, one row per observation (N×C),
+/// such as Σ_d log Γ(x_nd + 1) for counts. Row-wise: prepare(X).middleRows(a, n) equals
+/// prepare(X.middleRows(a, n)). A family with this hook may also take the cache in its
+/// log-density hooks (`HasCachedLogDensity`, `HasCachedBatchedLogDensity`).
+template <class C>
+concept HasPrepare = requires(const C& c, matrix_ref X) {
+  { c.prepare(X) } -> std::convertible_to<Eigen::MatrixXd>;
+};
+
+/// Optional: log f(x_n | p) given the rows' `prepare` cache.
+template <class C>
+concept HasCachedLogDensity = HasPrepare<C> && requires(const C& c, const typename C::params_type& p, matrix_ref X,
+                                                        matrix_ref cache) {
+  { c.log_density(p, X, cache) } -> std::convertible_to<Eigen::VectorXd>;
+};
+
 /// Optional: Σ_n w_n log f(x_n | p) from the statistics alone, so that the monitor can
 /// evaluate Q(θ_new | θ_old) without another pass over the data.
 template <class C>
@@ -74,6 +90,13 @@ concept HasSample = requires(const C& c, const typename C::params_type& p, rando
 template <class C>
 concept HasBatchedLogDensity = requires(const C& c, std::span<const typename C::params_type> ps, matrix_ref X,
                                         matrix_out out) { c.log_density_all(ps, X, out); };
+
+/// Optional batched form with the rows' `prepare` cache.
+template <class C>
+concept HasCachedBatchedLogDensity = HasPrepare<C> && requires(const C& c, std::span<const typename C::params_type> ps,
+                                                               matrix_ref X, matrix_ref cache, matrix_out out) {
+  c.log_density_all(ps, X, cache, out);
+};
 
 /// Optional batched form: stats[k] += Σ_n W(n, k) T(x_n) for all K components at once.
 template <class C>

@@ -10,6 +10,8 @@
 
 #include <concepts>
 
+#include <Eigen/Core>
+
 #include <emkit/framework/concepts/mergeable_stats.hpp>
 #include <emkit/framework/engine/summary.hpp>
 #include <emkit/framework/types.hpp>
@@ -21,7 +23,9 @@ namespace emkit {
 /// - `make_accumulator(K)`: the empty statistics for K latent states;
 /// - `num_components(θ)`: K;
 /// - `validate_data(X)`: throws `data_error` for data outside the model's support;
-/// - `log_joint(θ, X, L)`: L(n, k) = log p(x_n, z_n = k | θ) for a chunk;
+/// - `prepare(X)`: data-only values, one row per observation (N×0 when there are none),
+///   computed once per data set; row-wise, so a chunk's rows are a block of it;
+/// - `log_joint(θ, X, C, L)`: L(n, k) = log p(x_n, z_n = k | θ) for a chunk and its cache rows C;
 /// - `accumulate(X, w, R, acc)`: adds Σ_n w_n r_nk T(x_n) for a chunk;
 /// - `m_step(acc, events)`: argmax_θ Q(θ; q) (+ log prior), reporting events;
 /// - `expected_complete_log_likelihood(θ, acc)`: Q(θ; q) from statistics, NaN if unavailable;
@@ -29,14 +33,16 @@ namespace emkit {
 template <class M>
 concept LatentModel = std::copyable<M> &&
     requires(const M& m, const typename M::params_type& theta, typename M::accumulator_type& acc,
-             const typename M::accumulator_type& merged, matrix_ref X, vector_ref w, matrix_ref R, matrix_out L,
+             const typename M::accumulator_type& merged, matrix_ref X, vector_ref w, matrix_ref R, matrix_ref C,
+             matrix_out L,
              index K, fit_events& events) {
       requires std::copyable<typename M::params_type>;
       requires MergeableStats<typename M::accumulator_type>;
       { m.make_accumulator(K) } -> std::same_as<typename M::accumulator_type>;
       { m.num_components(theta) } -> std::convertible_to<index>;
       m.validate_data(X);
-      m.log_joint(theta, X, L);
+      { m.prepare(X) } -> std::convertible_to<Eigen::MatrixXd>;
+      m.log_joint(theta, X, C, L);
       m.accumulate(X, w, R, acc);
       { m.m_step(merged, events) } -> std::same_as<typename M::params_type>;
       { m.expected_complete_log_likelihood(theta, merged) } -> std::convertible_to<double>;

@@ -95,6 +95,7 @@ struct fitter {
     model.validate_data(data);
 
     const row_blocks blocks{data.rows(), options.chunk_rows};
+    const Eigen::MatrixXd cache = model.prepare(data);  // data-only values, once per data set
     fit_result<typename M::params_type> best;
     std::vector<warning> warnings;
     std::vector<violation> violations;
@@ -103,7 +104,7 @@ struct fitter {
       std::vector<warning> restart_warnings;
       random_engine rng = make_engine(options.seed, static_cast<std::uint64_t>(r));
       const initial_assignment first = init.initialize(data, weights, K, rng);
-      auto run = run_restart(model, data, weights, K, blocks, first, r, restart_warnings, violations);
+      auto run = run_restart(model, data, cache, weights, K, blocks, first, r, restart_warnings, violations);
       objectives.push_back(run.summary.objective);
       warnings.insert(warnings.end(), restart_warnings.begin(), restart_warnings.end());
       // Keep the best objective; a NaN objective never wins, and ties keep the earlier restart.
@@ -125,15 +126,15 @@ struct fitter {
 
   /// One fused pass: for each chunk, log joint → responsibilities (in place) → statistics.
   template <class M>
-  pass_type<M> e_pass(const M& model, const typename M::params_type& theta, matrix_ref data, vector_ref w,
-                      index K, const row_blocks& blocks) const {
+  pass_type<M> e_pass(const M& model, const typename M::params_type& theta, matrix_ref data, matrix_ref cache,
+                      vector_ref w, index K, const row_blocks& blocks) const {
     return detail::reduce_chunks<pass_type<M>>(
         execution, blocks, [&] { return pass_type<M>{model.make_accumulator(K), {}}; },
         [&](row_range r, pass_type<M>& acc) {
           const matrix_ref Xc = data.middleRows(r.begin, r.rows);
           const vector_ref wc = w.segment(r.begin, r.rows);
           Eigen::MatrixXd L(r.rows, K);
-          model.log_joint(theta, Xc, L);
+          model.log_joint(theta, Xc, cache.middleRows(r.begin, r.rows), L);
           estep.posterior(L, wc, acc.totals);
           model.accumulate(Xc, wc, L, acc.stats);
         });
@@ -162,7 +163,8 @@ struct fitter {
   }
 
   template <class M>
-  fit_result<typename M::params_type> run_restart(const M& model, matrix_ref data, vector_ref w, index K,
+  fit_result<typename M::params_type> run_restart(const M& model, matrix_ref data, matrix_ref cache, vector_ref w,
+                                                  index K,
                                                   const row_blocks& blocks, const initial_assignment& first,
                                                   int restart, std::vector<warning>& warnings,
                                                   std::vector<violation>& violations) const {
@@ -172,7 +174,7 @@ struct fitter {
     auto tick = clock::now();
 
     typename M::params_type theta = model.m_step(init_pass(model, data, w, K, blocks, first), events);
-    pass_type<M> pass = e_pass(model, theta, data, w, K, blocks);
+    pass_type<M> pass = e_pass(model, theta, data, cache, w, K, blocks);
     double prior = model.log_prior(theta);
 
     // Q(θ_t; q_t): from statistics when the model can, else from the rows of the pass.
@@ -207,7 +209,7 @@ struct fitter {
       typename M::params_type next = model.m_step(pass.stats, events);
       const double next_prior = model.log_prior(next);
       const double q_next = penalised_q(model, next, pass.stats);  // Q(θ_{t+1}; q_t)
-      pass_type<M> next_pass = e_pass(model, next, data, w, K, blocks);
+      pass_type<M> next_pass = e_pass(model, next, data, cache, w, K, blocks);
 
       iteration_record rec;
       rec.iteration = t;

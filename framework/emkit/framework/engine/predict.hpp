@@ -29,7 +29,8 @@ void for_each_log_joint(const M& model, const typename M::params_type& theta, ma
   for (index begin = 0; begin < X.rows(); begin += predict_chunk_rows) {
     const index rows = std::min(predict_chunk_rows, X.rows() - begin);
     Eigen::MatrixXd L(rows, K);
-    model.log_joint(theta, X.middleRows(begin, rows), L);
+    const matrix_ref Xc = X.middleRows(begin, rows);
+    model.log_joint(theta, Xc, model.prepare(Xc), L);
     f(begin, L);
   }
 }

@@ -158,6 +158,14 @@ struct mixture {
 
     params_type theta;
     theta.components = maximize(stats);
+    if constexpr (HasFloorReport<Family>) {
+      for (index k = 0; k < K; ++k) {
+        if (const index floored = family.floors_applied(theta.components[k]); floored > 0) {
+          events.warn(warning_code::floor_applied, k,
+                      detail::concat("component ", k, ": ", floored, " parameter(s) held at the family's floor"));
+        }
+      }
+    }
     theta.dimension = acc.dimension;
     theta.weights.resize(K);
     for (index k = 0; k < K; ++k) {

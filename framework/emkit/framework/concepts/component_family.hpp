@@ -79,6 +79,14 @@ concept HasFreeParameters = requires(const C& c, std::span<const typename C::par
   { c.num_free_parameters(ps) } -> std::convertible_to<std::size_t>;
 };
 
+/// Optional: how many entries of p a floor held off the boundary of the parameter space
+/// (a Poisson rate at its minimum, a probability kept inside (0, 1)); the mixture reports a
+/// `floor_applied` warning for each component where this is positive.
+template <class C>
+concept HasFloorReport = requires(const C& c, const typename C::params_type& p) {
+  { c.floors_applied(p) } -> std::convertible_to<index>;
+};
+
 /// Optional: one draw x ~ f(· | p).
 template <class C>
 concept HasSample = requires(const C& c, const typename C::params_type& p, random_engine& rng) {

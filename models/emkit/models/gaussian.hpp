@@ -175,7 +175,8 @@ struct gaussian {
       const double var = s.scatter.sum() / (s.weight * static_cast<double>(D)) + reg_covar;
       return params_type::from_variances(s.mean, Eigen::VectorXd::Constant(D, var));
     }
-    Eigen::MatrixXd cov = s.scatter / s.weight;
+    // Only the lower triangle is trusted (Cholesky reads it); mirror it so Σ is exactly symmetric.
+    Eigen::MatrixXd cov = Eigen::MatrixXd(s.scatter.selfadjointView<Eigen::Lower>()) / s.weight;
     cov.diagonal().array() += reg_covar;
     return params_type::from(s.mean, std::move(cov));
   }
@@ -283,7 +284,7 @@ struct gaussian {
         pooled += s.scatter;
         total += s.weight;
       }
-      pooled /= total;
+      pooled = Eigen::MatrixXd(pooled.selfadjointView<Eigen::Lower>()) / total;
       pooled.diagonal().array() += reg_covar;
       params_type shared;
       try {

@@ -84,18 +84,33 @@ template <LatentModel M>
 }
 
 /// Bayesian information criterion −2ℓ + p log N; lower is better (scikit-learn's sign;
-/// mclust reports 2ℓ − p log N, where higher is better).
+/// mclust reports 2ℓ − p log N, where higher is better). With observation weights, ℓ is
+/// weighted and N = Σ_n w_n, so that a weight of 2 counts as the row twice.
 template <LatentModel M>
 [[nodiscard]] double bic(const M& model, const typename M::params_type& theta, matrix_ref X) {
+  return bic(model, theta, X, Eigen::VectorXd::Ones(X.rows()));
+}
+
+/// BIC with observation weights.
+template <LatentModel M>
+[[nodiscard]] double bic(const M& model, const typename M::params_type& theta, matrix_ref X, vector_ref w) {
+  check_weights(w, X.rows(), "bic");
   const double p = static_cast<double>(model.num_free_parameters(theta));
-  return -2.0 * log_likelihood(model, theta, X) + p * std::log(static_cast<double>(X.rows()));
+  return -2.0 * score_samples(model, theta, X).dot(w) + p * std::log(w.sum());
 }
 
 /// Akaike information criterion −2ℓ + 2p; lower is better.
 template <LatentModel M>
 [[nodiscard]] double aic(const M& model, const typename M::params_type& theta, matrix_ref X) {
+  return aic(model, theta, X, Eigen::VectorXd::Ones(X.rows()));
+}
+
+/// AIC with observation weights (ℓ weighted).
+template <LatentModel M>
+[[nodiscard]] double aic(const M& model, const typename M::params_type& theta, matrix_ref X, vector_ref w) {
+  check_weights(w, X.rows(), "aic");
   const double p = static_cast<double>(model.num_free_parameters(theta));
-  return -2.0 * log_likelihood(model, theta, X) + 2.0 * p;
+  return -2.0 * score_samples(model, theta, X).dot(w) + 2.0 * p;
 }
 
 }  // namespace emkit

@@ -54,14 +54,13 @@ class usage_error : public std::runtime_error {
 /// One non-negative weight per row of the data, from the single-column CSV file `path`
 /// (a header is allowed). Throws `data_error` naming both files and both counts when the
 /// number of weights is not `rows`, and naming the row of a negative weight.
-[[nodiscard]] inline Eigen::VectorXd read_weights(const std::string& path, const std::string& data_path,
-                                                  index rows) {
+[[nodiscard]] inline Eigen::VectorXd read_weights(const std::string& path, const std::string& data_path, index rows) {
   const io::table t = io::read_csv(path);
   const std::string name = display_name(path);
   if (t.values.cols() != 1) {
     throw data_error(detail::concat(name, ": has ", counted(t.values.cols(), "column"),
-                                    ", expected a single column of weights (one per row of ",
-                                    display_name(data_path), ")"));
+                                    ", expected a single column of weights (one per row of ", display_name(data_path),
+                                    ")"));
   }
   if (t.values.rows() != rows) {
     throw data_error(detail::concat(name, ": has ", counted(t.values.rows(), "weight"), ", but ",
@@ -87,8 +86,9 @@ class usage_error : public std::runtime_error {
   io::table t = io::read_csv(path);
   if (t.values.rows() != K || t.values.cols() != D) {
     throw data_error(detail::concat(display_name(path), ": has ", counted(t.values.rows(), "row"), " and ",
-                                    counted(t.values.cols(), "column"), ", expected K = ", K, " rows (one mean per component) and D = ", D,
-                                    " columns (as in ", display_name(data_path), ")"));
+                                    counted(t.values.cols(), "column"), ", expected K = ", K,
+                                    " rows (one mean per component) and D = ", D, " columns (as in ",
+                                    display_name(data_path), ")"));
   }
   return std::move(t.values);
 }

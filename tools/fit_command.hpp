@@ -78,8 +78,7 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
   fit->add_option("--covariance", args.covariance, "Covariance type")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}));
-  fit->add_option("-k,--components", args.components, "Number of components K (1 <= K <= rows of DATA)")
-      ->required();
+  fit->add_option("-k,--components", args.components, "Number of components K (1 <= K <= rows of DATA)")->required();
   CLI::Option* init = fit->add_option("--init", args.init, "Initialisation of each restart")
                           ->capture_default_str()
                           ->check(CLI::IsMember({"kmeans++", "random", "random-resp"}));
@@ -134,7 +133,8 @@ inline void validate_fit_args(const fit_args& a) {
 /// not overwrite an input or each other, and that standard input is read at most once.
 inline void check_fit_files(const fit_args& a) {
   const int stdin_uses = (a.data == "-") + (a.weights == "-") + (a.init_means == "-");
-  if (stdin_uses > 1) throw usage_error("standard input ('-') can be read by only one of DATA, --weights, --init-means");
+  if (stdin_uses > 1)
+    throw usage_error("standard input ('-') can be read by only one of DATA, --weights, --init-means");
   check_output_path("-o", a.output);
   if (!a.trace.empty()) {
     check_output_path("--trace", a.trace);
@@ -215,8 +215,9 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
     throw data_error(detail::concat(display_name(a.data), ": -k ", K, " exceeds the number of rows (", N, ")"));
   }
   const Eigen::VectorXd w = a.weights.empty() ? Eigen::VectorXd::Ones(N) : read_weights(a.weights, a.data, N);
-  const init_policy init = a.init_means.empty() ? make_init_policy(a.init)
-                                                : init_policy{given_means{read_means(a.init_means, K, X.cols(), a.data)}};
+  const init_policy init = a.init_means.empty()
+                               ? make_init_policy(a.init)
+                               : init_policy{given_means{read_means(a.init_means, K, X.cols(), a.data)}};
   const gaussian_mixture model = make_gaussian_mixture(a.covariance, a.reg_covar);
 
   const auto [theta, summary] = [&] {

@@ -33,10 +33,10 @@ inline constexpr int model_format_version = 1;
 /// What a fit was asked to do and of which data: recorded beside the parameters so that a
 /// model file says how to reproduce it.
 struct fit_provenance {
-  std::string data_file;                   ///< as given ("-" for standard input)
-  std::vector<std::string> columns;        ///< the data's header; empty when it had none
+  std::string data_file;                    ///< as given ("-" for standard input)
+  std::vector<std::string> columns;         ///< the data's header; empty when it had none
   std::optional<std::string> weights_file;  ///< --weights, if given
-  std::string init;                        ///< kmeans++, random, random-resp or given-means
+  std::string init;                         ///< kmeans++, random, random-resp or given-means
   std::optional<std::string> init_means_file;
   int restarts = 1;
   std::uint64_t seed = 0;
@@ -74,8 +74,7 @@ struct information_criteria {
 
 /// BIC and AIC of θ from the fit's log-likelihood and total weight (N without weights).
 [[nodiscard]] inline information_criteria criteria_of(const gaussian_mixture& model,
-                                                      const gaussian_mixture::params_type& theta,
-                                                      const summary& s) {
+                                                      const gaussian_mixture::params_type& theta, const summary& s) {
   information_criteria c;
   c.parameters = model.num_free_parameters(theta);
   const double p = static_cast<double>(c.parameters);

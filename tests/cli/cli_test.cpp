@@ -154,10 +154,10 @@ std::vector<std::vector<double>> matrix_of(const json& j) { return j.get<std::ve
 /// Checks the required keys, their types and the shapes of the parameters of a model file,
 /// and the identities every fitted Gaussian mixture satisfies.
 void expect_valid_model(const json& m, const std::string& covariance, int K, int D) {
-  for (const char* key : {"format", "format_version", "family", "covariance", "k", "dim", "weights", "means",
-                          "covariances", "log_likelihood", "iterations", "converged", "bic", "aic", "seconds",
-                          "n_observations", "total_weight", "reg_covar", "restarts", "seed", "init", "monitor",
-                          "warnings"}) {
+  for (const char* key :
+       {"format",       "format_version", "family",     "covariance", "k",    "dim",     "weights", "means",
+        "covariances",  "log_likelihood", "iterations", "converged",  "bic",  "aic",     "seconds", "n_observations",
+        "total_weight", "reg_covar",      "restarts",   "seed",       "init", "monitor", "warnings"}) {
     ASSERT_TRUE(m.contains(key)) << "model file has no \"" << key << "\"";
   }
   EXPECT_EQ(m["format"], "emkit-model");
@@ -206,8 +206,8 @@ void expect_valid_model(const json& m, const std::string& covariance, int K, int
 /// The number of free parameters of a K-component, D-dimensional Gaussian mixture.
 int free_parameters(const std::string& covariance, int K, int D) {
   const int tri = D * (D + 1) / 2;
-  const int component = covariance == "full" ? K * D + K * tri
-                        : covariance == "diag" ? 2 * K * D
+  const int component = covariance == "full"        ? K * D + K * tri
+                        : covariance == "diag"      ? 2 * K * D
                         : covariance == "spherical" ? K * D + K
                                                     : K * D + tri;
   return component + K - 1;
@@ -397,9 +397,9 @@ TEST_F(CliTest, GivenMeansReachTheKnownMaximumInExactlyMaxIter) {
   EXPECT_EQ(m["init"], "given-means");
   EXPECT_EQ(m["init_means_file"], path("means.csv"));
   // Given means are deterministic: the seed does not matter.
-  const json other = fit_ok({faithful(), "-k", "2", "--init-means", path("means.csv"), "--tol", "0", "--max-iter",
-                             "500", "--seed", "99"},
-                            "other.json");
+  const json other = fit_ok(
+      {faithful(), "-k", "2", "--init-means", path("means.csv"), "--tol", "0", "--max-iter", "500", "--seed", "99"},
+      "other.json");
   EXPECT_EQ(other["log_likelihood"], m["log_likelihood"]);
 }
 
@@ -467,7 +467,8 @@ TEST_F(CliTest, IntegerWeightsEqualRepeatedRows) {
   write_text(path("w.csv"), weights);
   write_text(path("means.csv"), "2,55\n4.3,80\n");
   const json a = fit_ok({path("repeated.csv"), "-k", "2", "--init-means", path("means.csv")}, "a.json");
-  const json b = fit_ok({faithful(), "-k", "2", "--init-means", path("means.csv"), "--weights", path("w.csv")}, "b.json");
+  const json b =
+      fit_ok({faithful(), "-k", "2", "--init-means", path("means.csv"), "--weights", path("w.csv")}, "b.json");
   ASSERT_FALSE(a.empty());
   ASSERT_FALSE(b.empty());
   EXPECT_TRUE(near_rel(a["log_likelihood"].get<double>(), b["log_likelihood"].get<double>(), 1e-10));
@@ -513,8 +514,14 @@ const std::vector<bad_case>& bad_cases() {
        {{"word.csv", "1,2\n3,4\n5,abc\n"}},
        {"{dir}/word.csv", "-k", "1"},
        {"word.csv", "line 3", "column 2", "abc"}},
-      {"nan_value", {{"nan.csv", "1,2\nnan,4\n5,6\n"}}, {"{dir}/nan.csv", "-k", "1"}, {"nan.csv", "line 2", "column 1"}},
-      {"inf_value", {{"inf.csv", "1,2\n3,inf\n5,6\n"}}, {"{dir}/inf.csv", "-k", "1"}, {"inf.csv", "line 2", "column 2"}},
+      {"nan_value",
+       {{"nan.csv", "1,2\nnan,4\n5,6\n"}},
+       {"{dir}/nan.csv", "-k", "1"},
+       {"nan.csv", "line 2", "column 1"}},
+      {"inf_value",
+       {{"inf.csv", "1,2\n3,inf\n5,6\n"}},
+       {"{dir}/inf.csv", "-k", "1"},
+       {"inf.csv", "line 2", "column 2"}},
       {"k_zero", {}, {"{data}", "-k", "0"}, {"-k 0"}, 2},
       {"k_negative", {}, {"{data}", "-k", "-3"}, {"-k -3"}, 2},
       {"k_not_a_number", {}, {"{data}", "-k", "two"}, {"two"}, 2},

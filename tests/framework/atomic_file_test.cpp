@@ -19,8 +19,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using emkit::io::write_file_atomically;
+using ::testing::HasSubstr;
 
 /// A directory of its own for each test, removed afterwards.
 class atomic_file_test : public ::testing::Test {

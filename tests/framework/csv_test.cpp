@@ -17,11 +17,11 @@
 
 namespace {
 
-using ::testing::HasSubstr;
 using emkit::io::csv_options;
 using emkit::io::parse_csv;
 using emkit::io::read_csv;
 using emkit::io::table;
+using ::testing::HasSubstr;
 
 /// The message of the `data_error` that parsing `text` throws (fails the test if none).
 std::string parse_error(std::string_view text, const csv_options& options = {}) {
@@ -74,7 +74,8 @@ TEST(parse_csv, values_are_exact) {
 }
 
 TEST(parse_csv, underflow_gives_signed_zero) {
-  const table t = parse_csv("1e-400,-1e-400,1000e-5000000000000000000000000,0." + std::string(330, '0') + "1\n", "data.csv");
+  const table t =
+      parse_csv("1e-400,-1e-400,1000e-5000000000000000000000000,0." + std::string(330, '0') + "1\n", "data.csv");
   EXPECT_EQ(t.values(0, 2), 0.0);
   EXPECT_EQ(t.values(0, 3), 0.0);
   EXPECT_EQ(t.values(0, 0), 0.0);
@@ -138,7 +139,10 @@ TEST(parse_csv, skips_blank_lines_and_keeps_file_line_numbers) {
 }
 
 TEST(parse_csv, ignores_byte_order_mark) {
-  const table t = parse_csv("\xEF\xBB\xBF" "1,2\n3,4\n", "data.csv");
+  const table t = parse_csv(
+      "\xEF\xBB\xBF"
+      "1,2\n3,4\n",
+      "data.csv");
   EXPECT_TRUE(t.header.empty());
   EXPECT_EQ(t.values.rows(), 2);
 }
@@ -171,7 +175,8 @@ TEST(parse_csv, error_not_finite) {
 }
 
 TEST(parse_csv, error_column_count) {
-  EXPECT_EQ(parse_error("x,y\n1,2\n1,2\n1,2\n1,2\n1,2\n1,2,3\n"), "data.csv: line 7 has 3 columns, expected 2 (as on line 1)");
+  EXPECT_EQ(parse_error("x,y\n1,2\n1,2\n1,2\n1,2\n1,2\n1,2,3\n"),
+            "data.csv: line 7 has 3 columns, expected 2 (as on line 1)");
   EXPECT_EQ(parse_error("\n1,2\n3\n"), "data.csv: line 3 has 1 column, expected 2 (as on line 2)");
   EXPECT_THAT(parse_error("1,2\n3,4,\n"), HasSubstr("line 2 has 3 columns, expected 2 (as on line 1)"));
 }
@@ -201,7 +206,8 @@ TEST(parse_csv, messages_are_one_printable_line) {
 
   constexpr char raw[] = "1,2\n3,a\x1b[2J\0b\xc3\xa9\n";
   const std::string control = parse_error(std::string(raw, sizeof raw - 1));
-  EXPECT_THAT(control, HasSubstr("line 2, column 2: 'a?[2J?b?" "?' is not a number"));
+  EXPECT_THAT(control, HasSubstr("line 2, column 2: 'a?[2J?b?"
+                                 "?' is not a number"));
   for (const char c : control) {
     EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "character code " << static_cast<int>(static_cast<unsigned char>(c));
   }
@@ -221,9 +227,8 @@ class read_csv_test : public ::testing::Test {
   void SetUp() override {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("emkit_csv_test_" + std::to_string(::getpid()) + "_" + info->name() + "_" +
-                  std::to_string(counter++));
+    directory_ = std::filesystem::temp_directory_path() / ("emkit_csv_test_" + std::to_string(::getpid()) + "_" +
+                                                           info->name() + "_" + std::to_string(counter++));
     std::filesystem::create_directories(directory_);
   }
   void TearDown() override {

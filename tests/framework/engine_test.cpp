@@ -30,7 +30,8 @@ TEST(EngineArguments, BadDataAndOptionsAreNamedErrors) {
   Eigen::MatrixXd X = Eigen::MatrixXd::Random(10, 2);
   const emkit::fitter<> fitter;
   const gmm model;
-  EXPECT_THAT(message_of<emkit::invalid_option>([&] { (void)fitter.fit(model, X, 0); }), HasSubstr("K = 0, expected >= 1"));
+  EXPECT_THAT(message_of<emkit::invalid_option>([&] { (void)fitter.fit(model, X, 0); }),
+              HasSubstr("K = 0, expected >= 1"));
   EXPECT_THAT(message_of<emkit::invalid_option>([&] { (void)fitter.fit(model, X, 11); }),
               HasSubstr("K = 11, expected <= the number of observations 10"));
   X(3, 1) = std::nan("");
@@ -50,7 +51,8 @@ TEST(EngineArguments, BadDataAndOptionsAreNamedErrors) {
   EXPECT_THAT(message_of<emkit::invalid_option>([&] { (void)bad.fit(model, X, 2); }), HasSubstr("restarts = 0"));
   bad.options = {};
   bad.options.relative_tolerance = -1;
-  EXPECT_THAT(message_of<emkit::invalid_option>([&] { (void)bad.fit(model, X, 2); }), HasSubstr("relative_tolerance = -1"));
+  EXPECT_THAT(message_of<emkit::invalid_option>([&] { (void)bad.fit(model, X, 2); }),
+              HasSubstr("relative_tolerance = -1"));
   emkit::fitter<emkit::soft_estep, emkit::given_means> given;
   given.init.means = Eigen::MatrixXd::Zero(3, 2);
   EXPECT_THAT(message_of<emkit::shape_error>([&] { (void)given.fit(model, X, 2); }), HasSubstr("means.rows() = 3"));
@@ -64,7 +66,8 @@ TEST(Initialisation, KMeansPlusPlusAndRandomRowsPickDistinctDataRowsDeterministi
     return std::get<emkit::nearest_centers>(policy.initialize(X, w, 3, rng)).centers;
   };
   for (int seed = 0; seed < 10; ++seed) {
-    for (const Eigen::MatrixXd& C : {centers_of(emkit::kmeans_plus_plus{}, seed), centers_of(emkit::random_rows{}, seed)}) {
+    for (const Eigen::MatrixXd& C :
+         {centers_of(emkit::kmeans_plus_plus{}, seed), centers_of(emkit::random_rows{}, seed)}) {
       std::set<std::pair<double, double>> distinct;
       for (int k = 0; k < 3; ++k) {
         bool is_row = false;

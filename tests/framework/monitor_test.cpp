@@ -64,7 +64,8 @@ TEST(Monitor, HardEmHasNoEntropyRowsAndReseedResetsTheBaseline) {
   auto hard = record(1, -110, -110, 0, 5.0);
   hard.kl = -3;  // would be a violation for soft EM; hard EM has no KL row
   emkit::monitor_iteration({}, 0, record(0, -100, -100, 0), hard, -100, true, v);
-  EXPECT_THAT(checks_of(v), ::testing::ElementsAre(emkit::monitor_check::mstep_improves_q, emkit::monitor_check::ascent));
+  EXPECT_THAT(checks_of(v),
+              ::testing::ElementsAre(emkit::monitor_check::mstep_improves_q, emkit::monitor_check::ascent));
   v.clear();
   auto reseeded = record(1, -500, -600, 100);
   reseeded.reseeded = true;

@@ -24,8 +24,7 @@ struct gaussian_traits {
   static double reference_log_density(const emkit::gaussian_params& p, const Eigen::VectorXd& x) {
     const Eigen::VectorXd d = x - p.mean;
     const double D = static_cast<double>(x.size());
-    return -0.5 * (D * std::log(2 * M_PI) + std::log(p.covariance.determinant()) +
-                   d.dot(p.covariance.inverse() * d));
+    return -0.5 * (D * std::log(2 * M_PI) + std::log(p.covariance.determinant()) + d.dot(p.covariance.inverse() * d));
   }
   static emkit::gaussian_params reference_mle(const Eigen::MatrixXd& X) {
     const Eigen::VectorXd mean = X.colwise().mean();
@@ -38,10 +37,9 @@ struct gaussian_traits {
   }
 };
 
-using gaussian_types = ::testing::Types<gaussian_traits<emkit::covariance_type::full>,
-                                        gaussian_traits<emkit::covariance_type::diagonal>,
-                                        gaussian_traits<emkit::covariance_type::spherical>,
-                                        gaussian_traits<emkit::covariance_type::tied>>;
+using gaussian_types =
+    ::testing::Types<gaussian_traits<emkit::covariance_type::full>, gaussian_traits<emkit::covariance_type::diagonal>,
+                     gaussian_traits<emkit::covariance_type::spherical>, gaussian_traits<emkit::covariance_type::tied>>;
 
 }  // namespace
 

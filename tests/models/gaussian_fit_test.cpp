@@ -19,7 +19,9 @@ using gmm = emkit::mixture<emkit::gaussian>;
 constexpr covariance_type all_types[] = {covariance_type::full, covariance_type::diagonal, covariance_type::spherical,
                                          covariance_type::tied};
 
-gmm model_of(covariance_type type, double reg = 1e-6) { return gmm{emkit::gaussian{.covariance = type, .reg_covar = reg}}; }
+gmm model_of(covariance_type type, double reg = 1e-6) {
+  return gmm{emkit::gaussian{.covariance = type, .reg_covar = reg}};
+}
 
 // Old Faithful, K = 2, full covariance: the maximum log-likelihood that mclust and
 // scikit-learn also reach.
@@ -180,8 +182,9 @@ TEST(GaussianFit, AWeightOfTwoCountsExactlyAsTheRowTwice) {
     for (int k = 0; k < 3; ++k) {
       EXPECT_NEAR(weighted.params.weights[k], plain.params.weights[k], 1e-12);
       EXPECT_LT((weighted.params.components[k].mean - plain.params.components[k].mean).cwiseAbs().maxCoeff(), 1e-10);
-      EXPECT_LT((weighted.params.components[k].covariance - plain.params.components[k].covariance).cwiseAbs().maxCoeff(),
-                1e-10);
+      EXPECT_LT(
+          (weighted.params.components[k].covariance - plain.params.components[k].covariance).cwiseAbs().maxCoeff(),
+          1e-10);
     }
   }
 }

@@ -4,10 +4,10 @@
 #include <span>
 #include <vector>
 
-#include <Eigen/LU>
-#include <boost/math/distributions/normal.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <Eigen/LU>
+#include <boost/math/distributions/normal.hpp>
 
 #include <emkit/emkit.hpp>
 
@@ -166,12 +166,12 @@ TEST(GaussianMaximize, UnitWeightsGiveTheTextbookMaximumLikelihoodEstimate) {
   const Eigen::MatrixXd ml_cov = centred.transpose() * centred / static_cast<double>(X.rows());
   for (covariance_type type : all_types) {
     const emkit::gaussian family{.covariance = type, .reg_covar = 0.0};
-    const auto ps = family.maximize_all(std::vector<emkit::gaussian_stats>{family.accumulate(X, Eigen::VectorXd::Ones(500))});
+    const auto ps =
+        family.maximize_all(std::vector<emkit::gaussian_stats>{family.accumulate(X, Eigen::VectorXd::Ones(500))});
     EXPECT_LT(max_rel_diff(ps[0].mean, mean), 1e-14);
     Eigen::MatrixXd expected = ml_cov;
     if (type == covariance_type::diagonal) expected = ml_cov.diagonal().asDiagonal();
-    if (type == covariance_type::spherical)
-      expected = Eigen::MatrixXd::Identity(3, 3) * ml_cov.trace() / 3.0;
+    if (type == covariance_type::spherical) expected = Eigen::MatrixXd::Identity(3, 3) * ml_cov.trace() / 3.0;
     EXPECT_LT(max_rel_diff(ps[0].covariance, expected), 1e-13) << emkit::to_string(type);
   }
 }
@@ -212,8 +212,8 @@ TEST(GaussianMaximize, SingularCovarianceIsAClearErrorNamingTheComponent) {
 TEST(GaussianFamily, FreeParametersMatchTheReference) {
   for (covariance_type type : all_types) {
     const emkit::gaussian family{.covariance = type};
-    std::vector<emkit::gaussian_params> ps(3, emkit::gaussian_params::from(Eigen::VectorXd::Zero(4),
-                                                                           Eigen::MatrixXd::Identity(4, 4)));
+    std::vector<emkit::gaussian_params> ps(
+        3, emkit::gaussian_params::from(Eigen::VectorXd::Zero(4), Eigen::MatrixXd::Identity(4, 4)));
     const emkit::mixture<emkit::gaussian> model{family};
     emkit::mixture<emkit::gaussian>::params_type theta{Eigen::VectorXd::Constant(3, 1.0 / 3), ps, 4};
     EXPECT_EQ(static_cast<int>(model.num_free_parameters(theta)),

@@ -38,8 +38,7 @@ inline known_mixture three_blobs() {
 }
 
 /// n draws from `m` (and their labels when `labels` is given), from seed `seed`.
-inline Eigen::MatrixXd draw(const known_mixture& m, Eigen::Index n, unsigned seed,
-                            std::vector<int>* labels = nullptr) {
+inline Eigen::MatrixXd draw(const known_mixture& m, Eigen::Index n, unsigned seed, std::vector<int>* labels = nullptr) {
   boost::random::mt19937 rng(seed);
   boost::random::normal_distribution<double> normal;
   boost::random::uniform_01<double> uniform;

@@ -37,10 +37,14 @@ enum class covariance_type {
 /// The command-line and file name of a covariance type.
 inline const char* to_string(covariance_type c) {
   switch (c) {
-    case covariance_type::full: return "full";
-    case covariance_type::diagonal: return "diag";
-    case covariance_type::spherical: return "spherical";
-    case covariance_type::tied: return "tied";
+    case covariance_type::full:
+      return "full";
+    case covariance_type::diagonal:
+      return "diag";
+    case covariance_type::spherical:
+      return "spherical";
+    case covariance_type::tied:
+      return "tied";
   }
   return "unknown";
 }
@@ -51,7 +55,8 @@ inline covariance_type parse_covariance_type(std::string_view name) {
   if (name == "diag" || name == "diagonal") return covariance_type::diagonal;
   if (name == "spherical") return covariance_type::spherical;
   if (name == "tied") return covariance_type::tied;
-  throw invalid_option(detail::concat("covariance type '", name, "' is unknown, expected full, diag, spherical or tied"));
+  throw invalid_option(
+      detail::concat("covariance type '", name, "' is unknown, expected full, diag, spherical or tied"));
 }
 
 /// One Gaussian component: μ, Σ, and the factors every density evaluation needs.
@@ -193,7 +198,7 @@ struct gaussian {
     if (p.is_diagonal) {
       const Eigen::ArrayXd prec = p.precision_cholesky.diagonal().array().square();
       const Eigen::ArrayXd sdiag = s.scatter.cols() == 1 ? Eigen::ArrayXd(s.scatter.col(0).array())
-                                                          : Eigen::ArrayXd(s.scatter.diagonal().array());
+                                                         : Eigen::ArrayXd(s.scatter.diagonal().array());
       quad = (prec * (sdiag + s.weight * delta.array().square())).sum();
     } else {
       const Eigen::MatrixXd& P = p.precision_cholesky;
@@ -209,10 +214,14 @@ struct gaussian {
     const std::size_t D = ps.empty() ? 0 : static_cast<std::size_t>(ps.front().mean.size());
     const std::size_t tri = D * (D + 1) / 2;
     switch (covariance) {
-      case covariance_type::full: return K * D + K * tri;
-      case covariance_type::diagonal: return 2 * K * D;
-      case covariance_type::spherical: return K * D + K;
-      case covariance_type::tied: return K * D + tri;
+      case covariance_type::full:
+        return K * D + K * tri;
+      case covariance_type::diagonal:
+        return 2 * K * D;
+      case covariance_type::spherical:
+        return K * D + K;
+      case covariance_type::tied:
+        return K * D + tri;
     }
     return 0;
   }

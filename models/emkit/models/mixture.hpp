@@ -170,8 +170,8 @@ struct mixture {
     theta.weights.resize(K);
     for (index k = 0; k < K; ++k) {
       theta.weights[k] = weights == mixture_weights::fixed_uniform ? 1.0 / static_cast<double>(K)
-                         : empty[k]                              ? 1.0 / static_cast<double>(K)
-                                                                 : acc.mass[k] / total;
+                         : empty[k]                                ? 1.0 / static_cast<double>(K)
+                                                                   : acc.mass[k] / total;
     }
     theta.weights /= theta.weights.sum();
     return theta;
@@ -202,17 +202,14 @@ struct mixture {
   }
 
   /// Free parameters: the family's (shared ones counted once) plus K − 1 learned weights.
-  [[nodiscard]] std::size_t num_free_parameters(const params_type& theta) const
-    requires HasFreeParameters<Family>
-  {
+  [[nodiscard]] std::size_t num_free_parameters(const params_type& theta) const requires HasFreeParameters<Family> {
     const std::size_t learned = weights == mixture_weights::learned ? theta.components.size() - 1 : 0;
     return family.num_free_parameters(std::span<const component_params>(theta.components)) + learned;
   }
 
   /// One draw from component k of θ.
-  [[nodiscard]] Eigen::VectorXd sample_component(const params_type& theta, index k, random_engine& rng) const
-    requires HasSample<Family>
-  {
+  [[nodiscard]] Eigen::VectorXd sample_component(const params_type& theta, index k,
+                                                 random_engine& rng) const requires HasSample<Family> {
     return family.sample(theta.components[k], rng);
   }
 
@@ -241,14 +238,14 @@ namespace emkit {
 
 /// Draws from a mixture and the component each came from.
 struct mixture_draws {
-  Eigen::MatrixXd X;              ///< n×D
+  Eigen::MatrixXd X;             ///< n×D
   Eigen::VectorX<index> labels;  ///< n
 };
 
 /// n draws from θ: z ~ Categorical(π), x ~ f(· | θ_z). The same seed gives the same draws
 /// on every platform.
 template <ComponentFamily Family>
-  requires HasSample<Family>
+requires HasSample<Family>
 [[nodiscard]] mixture_draws sample(const mixture<Family>& model, const typename mixture<Family>::params_type& theta,
                                    index n, std::uint64_t seed) {
   check_option(n >= 0, "sample", "n", n, ">= 0");

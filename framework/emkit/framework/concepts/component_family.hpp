@@ -40,7 +40,9 @@ concept ComponentFamily = std::copyable<C> && requires(const C& c, const typenam
 /// Optional: rejects data outside the family's support (throws `data_error` naming row
 /// and column). NaN and Inf are rejected for every family by the framework.
 template <class C>
-concept HasValidateData = requires(const C& c, matrix_ref X) { c.validate_data(X); };
+concept HasValidateData = requires(const C& c, matrix_ref X) {
+  c.validate_data(X);
+};
 
 /// Optional: data-only values computed once per data set, one row per observation (N×C),
 /// such as Σ_d log Γ(x_nd + 1) for counts. Row-wise: prepare(X).middleRows(a, n) equals
@@ -53,8 +55,8 @@ concept HasPrepare = requires(const C& c, matrix_ref X) {
 
 /// Optional: log f(x_n | p) given the rows' `prepare` cache.
 template <class C>
-concept HasCachedLogDensity = HasPrepare<C> && requires(const C& c, const typename C::params_type& p, matrix_ref X,
-                                                        matrix_ref cache) {
+concept HasCachedLogDensity = HasPrepare<C> &&
+    requires(const C& c, const typename C::params_type& p, matrix_ref X, matrix_ref cache) {
   { c.log_density(p, X, cache) } -> std::convertible_to<Eigen::VectorXd>;
 };
 
@@ -97,19 +99,23 @@ concept HasSample = requires(const C& c, const typename C::params_type& p, rando
 /// with matrix–matrix products.
 template <class C>
 concept HasBatchedLogDensity = requires(const C& c, std::span<const typename C::params_type> ps, matrix_ref X,
-                                        matrix_out out) { c.log_density_all(ps, X, out); };
+                                        matrix_out out) {
+  c.log_density_all(ps, X, out);
+};
 
 /// Optional batched form with the rows' `prepare` cache.
 template <class C>
-concept HasCachedBatchedLogDensity = HasPrepare<C> && requires(const C& c, std::span<const typename C::params_type> ps,
-                                                               matrix_ref X, matrix_ref cache, matrix_out out) {
+concept HasCachedBatchedLogDensity = HasPrepare<C> &&
+    requires(const C& c, std::span<const typename C::params_type> ps, matrix_ref X, matrix_ref cache, matrix_out out) {
   c.log_density_all(ps, X, cache, out);
 };
 
 /// Optional batched form: stats[k] += Σ_n W(n, k) T(x_n) for all K components at once.
 template <class C>
 concept HasBatchedAccumulate = requires(const C& c, matrix_ref X, matrix_ref W,
-                                        std::span<typename C::stats_type> stats) { c.accumulate_all(X, W, stats); };
+                                        std::span<typename C::stats_type> stats) {
+  c.accumulate_all(X, W, stats);
+};
 
 /// Optional batched M-step: all K components at once. Required in practice when
 /// components share parameters (a tied covariance).

@@ -34,19 +34,18 @@ template <class M>
 concept LatentModel = std::copyable<M> &&
     requires(const M& m, const typename M::params_type& theta, typename M::accumulator_type& acc,
              const typename M::accumulator_type& merged, matrix_ref X, vector_ref w, matrix_ref R, matrix_ref C,
-             matrix_out L,
-             index K, fit_events& events) {
-      requires std::copyable<typename M::params_type>;
-      requires MergeableStats<typename M::accumulator_type>;
-      { m.make_accumulator(K) } -> std::same_as<typename M::accumulator_type>;
-      { m.num_components(theta) } -> std::convertible_to<index>;
-      m.validate_data(X);
-      { m.prepare(X) } -> std::convertible_to<Eigen::MatrixXd>;
-      m.log_joint(theta, X, C, L);
-      m.accumulate(X, w, R, acc);
-      { m.m_step(merged, events) } -> std::same_as<typename M::params_type>;
-      { m.expected_complete_log_likelihood(theta, merged) } -> std::convertible_to<double>;
-      { m.log_prior(theta) } -> std::convertible_to<double>;
-    };
+             matrix_out L, index K, fit_events& events) {
+  requires std::copyable<typename M::params_type>;
+  requires MergeableStats<typename M::accumulator_type>;
+  { m.make_accumulator(K) } -> std::same_as<typename M::accumulator_type>;
+  { m.num_components(theta) } -> std::convertible_to<index>;
+  m.validate_data(X);
+  { m.prepare(X) } -> std::convertible_to<Eigen::MatrixXd>;
+  m.log_joint(theta, X, C, L);
+  m.accumulate(X, w, R, acc);
+  { m.m_step(merged, events) } -> std::same_as<typename M::params_type>;
+  { m.expected_complete_log_likelihood(theta, merged) } -> std::convertible_to<double>;
+  { m.log_prior(theta) } -> std::convertible_to<double>;
+};
 
 }  // namespace emkit

@@ -13,14 +13,14 @@ namespace emkit {
 /// Scalar settings of `fitter`; use designated initialisers and call `validate()` (the
 /// fitter does) before use.
 struct fit_options {
-  int max_iterations = 1000;         ///< EM iterations per restart, at least 0
+  int max_iterations = 1000;  ///< EM iterations per restart, at least 0
   /// Stop when 0 ≤ change < tol, where change is the signed change of the objective divided
   /// by max(Σw, |objective|): the change of the mean log-likelihood, made relative when
   /// |mean ℓ| > 1. A decrease never counts as convergence. 0 runs exactly max_iterations.
   double relative_tolerance = 1e-8;
-  int restarts = 1;                  ///< independent initialisations; the best objective is kept
-  std::uint64_t seed = 0;            ///< restart r draws from stream r of this seed
-  index chunk_rows = 256;            ///< rows per chunk of the fused pass (cache-sized)
+  int restarts = 1;        ///< independent initialisations; the best objective is kept
+  std::uint64_t seed = 0;  ///< restart r draws from stream r of this seed
+  index chunk_rows = 256;  ///< rows per chunk of the fused pass (cache-sized)
   monitor_options monitor{};
 
   /// Throws `invalid_option` naming the field, its value and the accepted range.

@@ -129,7 +129,10 @@ struct fitter {
   pass_type<M> e_pass(const M& model, const typename M::params_type& theta, matrix_ref data, matrix_ref cache,
                       vector_ref w, index K, const row_blocks& blocks) const {
     return detail::reduce_chunks<pass_type<M>>(
-        execution, blocks, [&] { return pass_type<M>{model.make_accumulator(K), {}}; },
+        execution, blocks,
+        [&] {
+          return pass_type<M>{model.make_accumulator(K), {}};
+        },
         [&](row_range r, pass_type<M>& acc) {
           const matrix_ref Xc = data.middleRows(r.begin, r.rows);
           const vector_ref wc = w.segment(r.begin, r.rows);
@@ -164,8 +167,7 @@ struct fitter {
 
   template <class M>
   fit_result<typename M::params_type> run_restart(const M& model, matrix_ref data, matrix_ref cache, vector_ref w,
-                                                  index K,
-                                                  const row_blocks& blocks, const initial_assignment& first,
+                                                  index K, const row_blocks& blocks, const initial_assignment& first,
                                                   int restart, std::vector<warning>& warnings,
                                                   std::vector<violation>& violations) const {
     using clock = std::chrono::steady_clock;
@@ -247,10 +249,10 @@ struct fitter {
       out.summary.trace.push_back(rec);
     }
     if (!converged) {
-      events.warn(warning_code::not_converged, -1,
-                  detail::concat("restart ", restart, " did not converge in ", options.max_iterations,
-                                 " iterations (last change ", current.change, ", tolerance ",
-                                 options.relative_tolerance, ")"));
+      events.warn(
+          warning_code::not_converged, -1,
+          detail::concat("restart ", restart, " did not converge in ", options.max_iterations,
+                         " iterations (last change ", current.change, ", tolerance ", options.relative_tolerance, ")"));
     }
     out.params = std::move(theta);
     out.summary.converged = converged;

@@ -38,10 +38,14 @@ enum class monitor_check {
 /// The name of a check, as written in reports and trace files.
 inline const char* to_string(monitor_check c) {
   switch (c) {
-    case monitor_check::estep_exact: return "estep_exact";
-    case monitor_check::mstep_improves_q: return "mstep_improves_q";
-    case monitor_check::kl_nonnegative: return "kl_nonnegative";
-    case monitor_check::ascent: return "ascent";
+    case monitor_check::estep_exact:
+      return "estep_exact";
+    case monitor_check::mstep_improves_q:
+      return "mstep_improves_q";
+    case monitor_check::kl_nonnegative:
+      return "kl_nonnegative";
+    case monitor_check::ascent:
+      return "ascent";
   }
   return "unknown";
 }
@@ -58,10 +62,10 @@ struct violation {
 /// Everything a fit observed. `trace` is the per-iteration record of the returned restart.
 struct summary {
   bool converged = false;
-  int iterations = 0;            ///< EM iterations (M-steps after initialisation) of the returned restart
-  double log_likelihood = 0.0;   ///< ℓ at the returned parameters (natural log, weighted)
-  double objective = 0.0;        ///< the maximised objective at the returned parameters
-  double total_weight = 0.0;     ///< Σ_n w_n (N without weights)
+  int iterations = 0;           ///< EM iterations (M-steps after initialisation) of the returned restart
+  double log_likelihood = 0.0;  ///< ℓ at the returned parameters (natural log, weighted)
+  double objective = 0.0;       ///< the maximised objective at the returned parameters
+  double total_weight = 0.0;    ///< Σ_n w_n (N without weights)
   int best_restart = 0;
   std::vector<double> restart_objectives;
   std::vector<warning> warnings;

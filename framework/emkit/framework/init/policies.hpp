@@ -53,8 +53,8 @@ struct kmeans_plus_plus {
       Eigen::VectorXd best_closest;
       for (int t = 0; t < trials; ++t) {
         // Fewer distinct points than K leave no potential: any positive-weight row will do.
-        const index row = total > 0 ? detail::draw_proportional(potential, total, rng)
-                                    : detail::draw_proportional(w, w.sum(), rng);
+        const index row =
+            total > 0 ? detail::draw_proportional(potential, total, rng) : detail::draw_proportional(w, w.sum(), rng);
         for (index n = 0; n < N; ++n) candidate[n] = std::min(closest[n], (X.row(n) - X.row(row)).squaredNorm());
         const double t_total = w.dot(candidate);
         if (t_total < best_total) best_total = t_total, best_row = row, best_closest = candidate;
@@ -72,7 +72,8 @@ struct random_rows {
     std::vector<index> rows;
     for (index n = 0; n < X.rows(); ++n)
       if (w[n] > 0) rows.push_back(n);
-    check_option(static_cast<index>(rows.size()) >= K, "random_rows", "K", K, "<= the number of rows of positive weight");
+    check_option(static_cast<index>(rows.size()) >= K, "random_rows", "K", K,
+                 "<= the number of rows of positive weight");
     Eigen::MatrixXd centers(K, X.cols());
     for (index k = 0; k < K; ++k) {  // a partial Fisher–Yates shuffle
       boost::random::uniform_int_distribution<std::size_t> pick(k, rows.size() - 1);

@@ -40,7 +40,9 @@ inline void discard_temporary(int& fd, const std::string& temporary) {
 
 }  // namespace detail
 
-/// Writes `contents` to `target` atomically: a temporary file in the same directory, flushed and fsync'ed, then renamed over target. On any failure the temporary is removed, target is left untouched, and emkit::error is thrown naming the target path and the reason.
+/// Writes `contents` to `target` atomically: a temporary file in the same directory, flushed and fsync'ed, then renamed
+/// over target. On any failure the temporary is removed, target is left untouched, and emkit::error is thrown naming
+/// the target path and the reason.
 ///
 /// The temporary is named `<target>.tmp.<pid>.<counter>` and created exclusively
 /// with mode 0644 less the umask; the new file does not inherit the old file's

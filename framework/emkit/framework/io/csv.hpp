@@ -170,9 +170,7 @@ inline bool is_header_line(std::string_view line, char delimiter) {
 }
 
 /// "1 column" or "3 columns".
-inline std::string columns_text(std::size_t n) {
-  return std::to_string(n) + (n == 1 ? " column" : " columns");
-}
+inline std::string columns_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " column" : " columns"); }
 
 /// The message of `std::error_code(err, generic_category())`, which is `strerror(err)`
 /// without its thread-safety problem.

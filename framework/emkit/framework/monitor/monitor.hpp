@@ -52,8 +52,7 @@ inline void monitor_iteration(const monitor_options& options, int restart, const
   if (std::isfinite(current.q) && std::isfinite(previous_q_current) && current.q < previous_q_current - tol)
     flag(monitor_check::mstep_improves_q, previous_q_current - current.q);
   if (!hard && std::isfinite(current.kl) && current.kl < -tol) flag(monitor_check::kl_nonnegative, -current.kl);
-  if (current.objective < previous.objective - tol)
-    flag(monitor_check::ascent, previous.objective - current.objective);
+  if (current.objective < previous.objective - tol) flag(monitor_check::ascent, previous.objective - current.objective);
 }
 
 }  // namespace emkit

@@ -13,12 +13,13 @@
 namespace emkit::math {
 
 /// Double-precision evaluation, no promotion to long double, errors as values not exceptions.
-using policy = boost::math::policies::policy<
-    boost::math::policies::promote_double<false>, boost::math::policies::promote_float<false>,
-    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
-    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
-    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
-    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
+using policy =
+    boost::math::policies::policy<boost::math::policies::promote_double<false>,
+                                  boost::math::policies::promote_float<false>,
+                                  boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+                                  boost::math::policies::pole_error<boost::math::policies::ignore_error>,
+                                  boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+                                  boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
 
 /// log Γ(x) under the project policy.
 [[nodiscard]] inline double lgamma(double x) { return boost::math::lgamma(x, policy{}); }

@@ -1,0 +1,293 @@
+#pragma once
+/// \file
+/// K-means as a configuration of the EM engine, not a second algorithm: hard E-step, a
+/// spherical Gaussian component N(μ_k, σ²I) whose variance σ² is fixed and shared, and fixed
+/// equal weights 1/K.
+///
+/// With those three choices the classification log-likelihood that hard EM maximises is
+///
+///     objective = Σ_n w_n [log(1/K) − (D/2) log(2πσ²) − ‖x_n − μ_ẑn‖² / (2σ²)],
+///
+/// an affine, decreasing function of the inertia J = Σ_n w_n min_k ‖x_n − μ_k‖². The hard
+/// E-step assigns each row to its nearest centre (ties to the lowest index) and the M-step
+/// moves each centre to the weighted mean of its rows: exactly Lloyd's algorithm, whatever σ².
+/// The same family under the soft E-step is EM for an isotropic mixture with known variance,
+/// which tends to K-means as σ → 0.
+///
+///     auto model = emkit::kmeans_model();
+///     emkit::kmeans_fitter<> f;
+///     f.options.restarts = 10;
+///     auto [theta, summary] = f.fit(model, X, 3);
+///     double J = emkit::inertia(theta, X);
+///
+/// Empty clusters follow the mixture's named `empty_component_policy`, unchanged: `reseed`
+/// (the default) moves the centre to the one-component fit of all the data, the weighted
+/// mean of all rows, and records a `component_reseeded` warning; `raise` throws
+/// `numerical_error`. (scikit-learn instead moves it to a far point; emkit keeps one rule
+/// for every family.)
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <numbers>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+#include <boost/random/normal_distribution.hpp>
+
+#include <emkit/framework/engine/check_data.hpp>
+#include <emkit/framework/engine/fitter.hpp>
+#include <emkit/framework/error.hpp>
+#include <emkit/framework/estep/hard_estep.hpp>
+#include <emkit/framework/execution/serial.hpp>
+#include <emkit/framework/init/policies.hpp>
+#include <emkit/framework/numeric/compensated_sum.hpp>
+#include <emkit/framework/numeric/random.hpp>
+#include <emkit/framework/types.hpp>
+#include <emkit/models/mixture.hpp>
+
+namespace emkit {
+
+/// One component of a fixed-variance spherical Gaussian: its mean only (σ² belongs to the family).
+struct fixed_spherical_gaussian_params {
+  Eigen::VectorXd mean;  ///< μ (D)
+};
+
+/// Weighted statistics of one component: W = Σ w_n, the weighted mean m, and the scalar
+/// scatter S = Σ w_n ‖x_n − m‖². Merged exactly by Chan, Golub and LeVeque's formula; a
+/// value-initialised object (W = 0) is the identity.
+struct fixed_spherical_gaussian_stats {
+  double weight = 0.0;
+  Eigen::VectorXd mean;
+  double scatter = 0.0;
+
+  fixed_spherical_gaussian_stats& operator+=(const fixed_spherical_gaussian_stats& o) {
+    if (o.weight == 0.0) return *this;
+    if (weight == 0.0) return *this = o;
+    const double total = weight + o.weight;
+    const Eigen::VectorXd delta = o.mean - mean;
+    scatter += o.scatter + (weight * o.weight / total) * delta.squaredNorm();
+    mean += (o.weight / total) * delta;
+    weight = total;
+    return *this;
+  }
+};
+
+/// The spherical Gaussian N(μ, σ²I) with σ² = `variance` fixed, not estimated: only the means
+/// are fitted, μ = the weighted mean of the component's rows. Under `hard_estep` with fixed
+/// uniform weights this is K-means (`kmeans_model`).
+struct fixed_spherical_gaussian {
+  double variance = 1.0;  ///< σ², shared by all components; finite and > 0
+
+  using params_type = fixed_spherical_gaussian_params;
+  using stats_type = fixed_spherical_gaussian_stats;
+
+  /// Throws `invalid_option` unless σ² is finite and positive.
+  void validate() const {
+    check_option(std::isfinite(variance) && variance > 0, "fixed_spherical_gaussian", "variance", variance,
+                 "a finite number > 0");
+  }
+
+  /// log N(x_n | μ, σ²I) = −½ (D log 2πσ² + ‖x_n − μ‖² / σ²) for each row of X.
+  [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X) const {
+    const Eigen::VectorXd d2 = (X.rowwise() - p.mean.transpose()).rowwise().squaredNorm();
+    return (-0.5 * (log_normaliser(X.cols()) + d2.array() / variance)).matrix();
+  }
+
+  /// The statistics of one component from a chunk and its weights (scatter about the chunk's
+  /// own weighted mean, so data far from the origin loses no precision).
+  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const {
+    stats_type s;
+    s.weight = w.sum();
+    if (!(s.weight > 0)) return stats_type{};
+    s.mean = (X.transpose() * w) / s.weight;
+    s.scatter = (X.rowwise() - s.mean.transpose()).rowwise().squaredNorm().dot(w);
+    return s;
+  }
+
+  /// μ = m. Throws `numerical_error` for a component without mass (the mixture re-seeds such
+  /// a component before it gets here, unless its policy is `raise`).
+  [[nodiscard]] params_type maximize(const stats_type& s) const {
+    if (!(s.weight > 0)) throw numerical_error("component has no mass to fit");
+    return {s.mean};
+  }
+
+  // ---- optional hooks -------------------------------------------------------------------
+
+  /// Rejects an invalid σ² at the boundary of a fit or a prediction (every real value is in
+  /// the support; NaN and Inf are rejected by the framework).
+  void validate_data(matrix_ref) const { validate(); }
+
+  /// Σ_n w_n log N(x_n | μ, σ²I) from statistics: −½ [W D log 2πσ² + (S + W ‖m − μ‖²) / σ²].
+  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const {
+    if (!(s.weight > 0)) return 0.0;
+    const double quad = s.scatter + s.weight * (s.mean - p.mean).squaredNorm();
+    return -0.5 * (s.weight * log_normaliser(p.mean.size()) + quad / variance);
+  }
+
+  /// K·D: the means only (σ² is fixed).
+  [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const {
+    return ps.empty() ? 0 : ps.size() * static_cast<std::size_t>(ps.front().mean.size());
+  }
+
+  /// One draw μ + σ z with z ~ N(0, I) (Boost.Random's portable normal distribution).
+  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const {
+    boost::random::normal_distribution<double> normal;
+    const double sd = std::sqrt(variance);
+    Eigen::VectorXd x(p.mean.size());
+    for (index d = 0; d < x.size(); ++d) x[d] = p.mean[d] + sd * normal(rng);
+    return x;
+  }
+
+  /// out(n, k) = ‖x_n − μ_k‖² for all components, with one matrix product per chunk:
+  /// ‖x‖² − 2 x·μ + ‖μ‖², on rows and means shifted by the chunk's column mean so that the
+  /// expansion does not cancel for data far from the origin. Rounding can leave a tiny
+  /// negative value where x_n = μ_k; it is clamped to 0.
+  void squared_distances_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
+    const index K = static_cast<index>(ps.size());
+    const index D = X.cols();
+    if (X.rows() == 0) return;
+    const Eigen::RowVectorXd shift = X.colwise().mean();
+    const Eigen::MatrixXd Xs = X.rowwise() - shift;
+    Eigen::MatrixXd M(D, K);
+    for (index k = 0; k < K; ++k) M.col(k) = ps[k].mean - shift.transpose();
+    out.noalias() = Xs * M;
+    out *= -2.0;
+    out.colwise() += Xs.rowwise().squaredNorm();
+    out.rowwise() += M.colwise().squaredNorm();
+    out = out.cwiseMax(0.0);
+  }
+
+  /// out(n, k) = log N(x_n | μ_k, σ²I) for all components: `squared_distances_all`, scaled.
+  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
+    squared_distances_all(ps, X, out);
+    out.array() = -0.5 * (log_normaliser(X.cols()) + out.array() / variance);
+  }
+
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k, with one
+  /// product Wᵀ X on rows shifted by the chunk mean. Each scatter is Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖²
+  /// in shifted coordinates (clamped at 0): exact to rounding relative to the chunk's spread,
+  /// and used only for Q (the M-step needs the means alone).
+  void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
+    if (X.rows() == 0) return;
+    const Eigen::RowVectorXd shift = X.colwise().mean();
+    const Eigen::MatrixXd Xs = X.rowwise() - shift;
+    const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − shift)
+    const Eigen::VectorXd squares = W.transpose() * Xs.rowwise().squaredNorm();
+    const Eigen::RowVectorXd mass = W.colwise().sum();
+    for (index k = 0; k < W.cols(); ++k) {
+      if (!(mass[k] > 0)) continue;
+      stats_type s;
+      s.weight = mass[k];
+      const Eigen::RowVectorXd m = sums.row(k) / mass[k];
+      s.mean = (shift + m).transpose();
+      s.scatter = std::max(0.0, squares[k] - mass[k] * m.squaredNorm());
+      stats[static_cast<std::size_t>(k)] += s;
+    }
+  }
+
+ private:
+  /// D log 2πσ².
+  [[nodiscard]] double log_normaliser(index D) const {
+    return static_cast<double>(D) * std::log(2.0 * std::numbers::pi * variance);
+  }
+};
+
+/// The K-means model: `fixed_spherical_gaussian` components with fixed equal weights 1/K.
+/// σ² does not change the assignments or the centres under the hard E-step, only the scale of
+/// the objective; keep the default 1 unless comparing with soft EM at a given σ. Throws
+/// `invalid_option` for σ² not finite and positive.
+[[nodiscard]] inline mixture<fixed_spherical_gaussian> kmeans_model(
+    double variance = 1.0, empty_component_policy empty = empty_component_policy::reseed) {
+  const fixed_spherical_gaussian family{.variance = variance};
+  family.validate();
+  return {.family = family, .weights = mixture_weights::fixed_uniform, .empty_components = empty};
+}
+
+/// A K-means fitter: hard E-step, k-means++ initialisation by default (`given_means` and the
+/// other policies plug in the same way), any execution policy.
+///
+///     emkit::kmeans_fitter<> f;                                          // k-means++, serial
+///     emkit::kmeans_fitter<emkit::given_means, emkit::threads> g;       // given centres, threads
+template <InitPolicy I = kmeans_plus_plus, ExecutionPolicy X = serial>
+using kmeans_fitter = fitter<hard_estep, I, X>;
+
+/// The K×D matrix of centres μ_k (one row each) of fitted K-means parameters.
+[[nodiscard]] inline Eigen::MatrixXd centers(const mixture_params<fixed_spherical_gaussian_params>& theta) {
+  Eigen::MatrixXd C(theta.size(), theta.dimension);
+  for (index k = 0; k < theta.size(); ++k) C.row(k) = theta.components[static_cast<std::size_t>(k)].mean.transpose();
+  return C;
+}
+
+/// The weighted inertia J = Σ_n w_n min_k ‖x_n − μ_k‖², from the data: a pass in chunks where
+/// the nearest centre is found with the batched distances (one matrix product per chunk, ties
+/// to the lowest index, as the hard E-step) and its distance is then recomputed directly as
+/// ‖x_n − μ_k‖², so the value is exact to rounding even far from the origin; summed with
+/// compensation. Throws `data_error`/`shape_error` for bad data or weights.
+[[nodiscard]] inline double inertia(const mixture_params<fixed_spherical_gaussian_params>& theta, matrix_ref X,
+                                    vector_ref w) {
+  check_data(X, "inertia");
+  check_weights(w, X.rows(), "inertia");
+  check_shape(X.cols() == theta.dimension, "inertia", "X.cols()", X.cols(),
+              "the model's dimension " + std::to_string(theta.dimension));
+  check_option(theta.size() >= 1, "inertia", "number of centres", theta.size(), ">= 1");
+  constexpr index chunk = 256;
+  const fixed_spherical_gaussian family{};
+  const std::span<const fixed_spherical_gaussian_params> ps(theta.components);
+  compensated_sum total;
+  Eigen::MatrixXd D2;
+  for (index begin = 0; begin < X.rows(); begin += chunk) {
+    const index rows = std::min(chunk, X.rows() - begin);
+    D2.resize(rows, theta.size());
+    family.squared_distances_all(ps, X.middleRows(begin, rows), D2);
+    for (index n = 0; n < rows; ++n) {
+      if (w[begin + n] == 0.0) continue;
+      index best = 0;
+      for (index k = 1; k < D2.cols(); ++k)
+        if (D2(n, k) < D2(n, best)) best = k;
+      const double d2 = (X.row(begin + n).transpose() - ps[static_cast<std::size_t>(best)].mean).squaredNorm();
+      total += w[begin + n] * d2;
+    }
+  }
+  return total.value();
+}
+
+/// The inertia J = Σ_n min_k ‖x_n − μ_k‖² of unweighted data (see the weighted overload).
+[[nodiscard]] inline double inertia(const mixture_params<fixed_spherical_gaussian_params>& theta, matrix_ref X) {
+  return inertia(theta, X, Eigen::VectorXd::Ones(X.rows()));
+}
+
+/// The inertia implied by a hard-EM objective of `model` (a `summary::objective` or a trace
+/// record's `objective`) over data of total weight W:
+///
+///     J = −2σ² (objective − W log(1/K) + W (D/2) log 2πσ²).
+///
+/// No pass over the data, but not exact: the constants are subtracted from the objective, so
+/// the absolute error is about ε·2σ²·(|objective| + W·|log K| + W·(D/2)·|log 2πσ²|); use
+/// `inertia(θ, X)` for the exact value. Throws `invalid_option` unless the model's weights are
+/// `fixed_uniform` (with learned weights the objective mixes in Σ N_k log π_k).
+[[nodiscard]] inline double inertia_from_objective(const mixture<fixed_spherical_gaussian>& model, double objective,
+                                                   double total_weight, index K, index D) {
+  model.family.validate();
+  check_option(model.weights == mixture_weights::fixed_uniform, "inertia_from_objective", "model.weights",
+               "learned", "fixed_uniform (a K-means model)");
+  check_option(K >= 1, "inertia_from_objective", "K", K, ">= 1");
+  check_option(D >= 1, "inertia_from_objective", "D", D, ">= 1");
+  const double s2 = model.family.variance;
+  const double constant = total_weight * (-std::log(static_cast<double>(K)) -
+                                          0.5 * static_cast<double>(D) * std::log(2.0 * std::numbers::pi * s2));
+  return -2.0 * s2 * (objective - constant);
+}
+
+/// The inertia of a K-means fit from its summary (`inertia_from_objective` with the summary's
+/// objective and total weight, and θ's K and D).
+[[nodiscard]] inline double inertia_from_objective(const mixture<fixed_spherical_gaussian>& model,
+                                                   const mixture_params<fixed_spherical_gaussian_params>& theta,
+                                                   const summary& s) {
+  return inertia_from_objective(model, s.objective, s.total_weight, theta.size(), theta.dimension);
+}
+
+}  // namespace emkit

@@ -13,5 +13,9 @@
 #include <emkit/framework/execution/threads.hpp>
 #include <emkit/framework/init/policies.hpp>
 
+#include <emkit/models/bernoulli.hpp>
 #include <emkit/models/gaussian.hpp>
+#include <emkit/models/kmeans.hpp>
 #include <emkit/models/mixture.hpp>
+#include <emkit/models/poisson.hpp>
+#include <emkit/models/product.hpp>

@@ -7,8 +7,8 @@
 #include <span>
 #include <vector>
 
-#include <boost/math/distributions/normal.hpp>
 #include <gtest/gtest.h>
+#include <boost/math/distributions/normal.hpp>
 
 #include <emkit/emkit.hpp>
 #include <emkit/models/kmeans.hpp>
@@ -151,8 +151,8 @@ void expect_lloyd_iterates(const Eigen::MatrixXd& X, const Eigen::MatrixXd& star
     J.push_back(emkit::inertia(theta, X));
     // The trace, converted: the inertia of every θ_t, t ≤ T, never increasing.
     for (int t = 0; t <= T; ++t) {
-      const double from_trace = emkit::inertia_from_objective(model, summary.trace[static_cast<std::size_t>(t)].objective,
-                                                              summary.total_weight, K, X.cols());
+      const double from_trace = emkit::inertia_from_objective(
+          model, summary.trace[static_cast<std::size_t>(t)].objective, summary.total_weight, K, X.cols());
       EXPECT_NEAR(from_trace, lloyd_inertia(X, C[t + 1]), 1e-9 * lloyd_inertia(X, C[t + 1])) << name << " t = " << t;
       if (t > 0) {
         const double before = summary.trace[static_cast<std::size_t>(t - 1)].objective;
@@ -188,7 +188,8 @@ TEST(FixedSphericalGaussian, BatchedDistancesMatchDirectOnesFarFromTheOrigin) {
     const Eigen::VectorXd direct = (X.rowwise() - ps[k].mean.transpose()).rowwise().squaredNorm();
     EXPECT_LT((D2.col(static_cast<Eigen::Index>(k)) - direct).cwiseAbs().maxCoeff(), 1e-8 * (1 + direct.maxCoeff()));
     const Eigen::VectorXd single = family.log_density(ps[k], X);
-    EXPECT_LT((L.col(static_cast<Eigen::Index>(k)) - single).cwiseAbs().maxCoeff(), 1e-8 * single.cwiseAbs().maxCoeff());
+    EXPECT_LT((L.col(static_cast<Eigen::Index>(k)) - single).cwiseAbs().maxCoeff(),
+              1e-8 * single.cwiseAbs().maxCoeff());
   }
 }
 
@@ -315,8 +316,8 @@ TEST(KMeans, SoftEmWithAFixedSharedVarianceTendsToKMeansAsSigmaGoesToZero) {
 
   double previous_spread = 1.0, previous_distance = std::numeric_limits<double>::infinity();
   for (double sigma : {1.0, 0.3, 0.1, 0.03}) {
-    const emkit::mixture<emkit::fixed_spherical_gaussian> soft{emkit::fixed_spherical_gaussian{.variance = sigma * sigma},
-                                                               emkit::mixture_weights::fixed_uniform};
+    const emkit::mixture<emkit::fixed_spherical_gaussian> soft{
+        emkit::fixed_spherical_gaussian{.variance = sigma * sigma}, emkit::mixture_weights::fixed_uniform};
     emkit::fitter<emkit::soft_estep, emkit::given_means> f;
     f.init.means = start;
     f.options.relative_tolerance = 1e-13;

@@ -89,6 +89,14 @@ struct poisson_traits {
 
 using poisson_mixture = emkit::mixture<emkit::poisson>;
 
+// Every hook the mixture looks for is found (a signature drift would silently drop one).
+static_assert(emkit::ComponentFamily<emkit::poisson>);
+static_assert(emkit::HasValidateData<emkit::poisson> && emkit::HasExpectedLogDensity<emkit::poisson> &&
+              emkit::HasFreeParameters<emkit::poisson> && emkit::HasFloorReport<emkit::poisson> &&
+              emkit::HasSample<emkit::poisson> && emkit::HasBatchedAccumulate<emkit::poisson>);
+static_assert(emkit::HasPrepare<emkit::poisson> && emkit::HasCachedLogDensity<emkit::poisson> &&
+              emkit::HasCachedBatchedLogDensity<emkit::poisson>);
+
 }  // namespace
 
 namespace emkit::testing {
@@ -100,10 +108,10 @@ namespace {
 TEST(PoissonDensity, AgreesWithBoostMathAtSpotValuesIncludingTheFloor) {
   const emkit::poisson family;
   Eigen::MatrixXd X(5, 3);
-  X << 0, 0, 0,  //
-      1, 7, 30,  //
-      12, 0, 2,  //
-      0, 150, 1, //
+  X << 0, 0, 0,   //
+      1, 7, 30,   //
+      12, 0, 2,   //
+      0, 150, 1,  //
       3, 3, 3;
   for (const Eigen::Vector3d& rates : {Eigen::Vector3d(0.5, 7.0, 30.0), Eigen::Vector3d(1e-10, 120.0, 2.0)}) {
     const auto p = emkit::poisson_params::from(rates);

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include <Eigen/Core>
 #include <boost/random/bernoulli_distribution.hpp>
@@ -56,6 +57,7 @@ struct bernoulli_stats {
   double weight = 0.0;
   Eigen::VectorXd ones;  ///< S = Σ_n w_n x_n, the weighted count of ones (empty in the identity)
 
+  /// Adds the statistics of other rows; the empty (value-initialised) statistics are the identity.
   bernoulli_stats& operator+=(const bernoulli_stats& o) {
     if (o.ones.size() == 0) return *this;
     if (ones.size() == 0) return *this = o;
@@ -78,8 +80,8 @@ struct bernoulli {
 
   /// Throws `invalid_option` unless 0 < `probability_floor` < 0.5.
   void validate() const {
-    check_option(probability_floor > 0 && probability_floor < 0.5, "bernoulli", "probability_floor",
-                 probability_floor, "a number in (0, 0.5)");
+    check_option(probability_floor > 0 && probability_floor < 0.5, "bernoulli", "probability_floor", probability_floor,
+                 "a number in (0, 0.5)");
   }
 
   /// log f(x_n | p) = x_n · log p + (1 − x_n) · log(1 − p) for each row of X.
@@ -88,9 +90,7 @@ struct bernoulli {
   }
 
   /// The statistics of one component from a chunk and its weights.
-  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const {
-    return {w.sum(), X.transpose() * w};
-  }
+  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const { return {w.sum(), X.transpose() * w}; }
 
   /// p_d = S_d / W, clamped to [probability_floor, 1 − probability_floor]. Throws
   /// `numerical_error` when W is not positive, `invalid_option` when the floor is invalid.
@@ -110,8 +110,8 @@ struct bernoulli {
       for (index n = 0; n < X.rows(); ++n) {
         const double x = X(n, j);
         if (x != 0.0 && x != 1.0) {
-          throw data_error(detail::concat("bernoulli: X(", n, ", ", j, ") = ", x,
-                                          ", expected 0 or 1 (row and column are 0-based)"));
+          throw data_error(
+              detail::concat("bernoulli: X(", n, ", ", j, ") = ", x, ", expected 0 or 1 (row and column are 0-based)"));
         }
       }
     }
@@ -136,7 +136,8 @@ struct bernoulli {
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     const Eigen::MatrixXd ones = W.transpose() * X;  // K×D
     const Eigen::RowVectorXd mass = W.colwise().sum();
-    for (index k = 0; k < W.cols(); ++k) stats[static_cast<std::size_t>(k)] += stats_type{mass[k], ones.row(k).transpose()};
+    for (index k = 0; k < W.cols(); ++k)
+      stats[static_cast<std::size_t>(k)] += stats_type{mass[k], ones.row(k).transpose()};
   }
 
   /// Σ_n w_n log f(x_n | p) from statistics: S · log p + (W − S) · log(1 − p).

@@ -236,18 +236,29 @@ struct gaussian {
     return p.mean + L * z;
   }
 
-  /// out(n, k) = log N(x_n | μ_k, Σ_k) for all components. Diagonal and spherical types use
-  /// two matrix products for all K at once, on rows shifted by the chunk mean so that the
-  /// expansion ‖x‖² − 2x·μ + ‖μ‖² does not cancel for data far from the origin.
+  /// out(n, k) = log N(x_n | μ_k, Σ_k) for all components at once, on rows shifted by the
+  /// chunk mean c so that nothing cancels for data far from the origin. Full and tied: one
+  /// matrix product of the chunk with all K precision factors. Diagonal and spherical: two
+  /// matrix products, expanding ‖x − μ‖²_P = ‖x‖²_P − 2x·Pμ + ‖μ‖²_P.
   void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
     const index K = static_cast<index>(ps.size());
-    if (!diagonal_form()) {
-      for (index k = 0; k < K; ++k) out.col(k) = log_density(ps[k], X);
-      return;
-    }
     const index D = X.cols();
     const Eigen::RowVectorXd shift = X.colwise().mean();
     const Eigen::MatrixXd Xs = X.rowwise() - shift;
+    if (!diagonal_form()) {
+      // One matrix product for all components: Z = Xs [P_1ᵀ … P_Kᵀ]; then z_nk = Z_k(n) − P_k(μ_k − c).
+      Eigen::MatrixXd factors(D, K * D);
+      for (index k = 0; k < K; ++k) factors.middleCols(k * D, D) = ps[k].precision_cholesky.transpose();
+      const Eigen::MatrixXd Z = Xs * factors;
+      for (index k = 0; k < K; ++k) {
+        const Eigen::RowVectorXd centre =
+            (ps[k].mean - shift.transpose()).transpose() * factors.middleCols(k * D, D);
+        out.col(k) = (Z.middleCols(k * D, D).rowwise() - centre).rowwise().squaredNorm();
+        out.col(k).array() += static_cast<double>(D) * log_two_pi + ps[k].log_det_covariance;
+      }
+      out *= -0.5;
+      return;
+    }
     Eigen::MatrixXd prec(D, K), scaled_means(D, K);
     Eigen::RowVectorXd constant(K);
     for (index k = 0; k < K; ++k) {

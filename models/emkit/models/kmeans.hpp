@@ -153,7 +153,7 @@ struct fixed_spherical_gaussian {
     const Eigen::RowVectorXd shift = X.colwise().mean();
     const Eigen::MatrixXd Xs = X.rowwise() - shift;
     Eigen::MatrixXd M(D, K);
-    for (index k = 0; k < K; ++k) M.col(k) = ps[k].mean - shift.transpose();
+    for (index k = 0; k < K; ++k) M.col(k) = ps[static_cast<std::size_t>(k)].mean - shift.transpose();
     out.noalias() = Xs * M;
     out *= -2.0;
     out.colwise() += Xs.rowwise().squaredNorm();
@@ -272,8 +272,8 @@ using kmeans_fitter = fitter<hard_estep, I, X>;
 [[nodiscard]] inline double inertia_from_objective(const mixture<fixed_spherical_gaussian>& model, double objective,
                                                    double total_weight, index K, index D) {
   model.family.validate();
-  check_option(model.weights == mixture_weights::fixed_uniform, "inertia_from_objective", "model.weights",
-               "learned", "fixed_uniform (a K-means model)");
+  check_option(model.weights == mixture_weights::fixed_uniform, "inertia_from_objective", "model.weights", "learned",
+               "fixed_uniform (a K-means model)");
   check_option(K >= 1, "inertia_from_objective", "K", K, ">= 1");
   check_option(D >= 1, "inertia_from_objective", "D", D, ">= 1");
   const double s2 = model.family.variance;

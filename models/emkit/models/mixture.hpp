@@ -116,15 +116,20 @@ struct mixture {
     }
   }
 
-  /// acc += the statistics of a chunk under responsibilities R, each row weighted by w.
-  void accumulate(matrix_ref X, vector_ref w, matrix_ref R, accumulator_type& acc) const {
+  /// acc += the statistics of a chunk (with its cache rows C) under responsibilities R, each
+  /// row weighted by w.
+  void accumulate(matrix_ref X, matrix_ref C, vector_ref w, matrix_ref R, accumulator_type& acc) const {
     const Eigen::MatrixXd W = R.array().colwise() * w.array();
     acc.mass += W.colwise().sum().transpose();
     acc.dimension = X.cols();
     if (acc.stats.empty()) acc.stats.resize(static_cast<std::size_t>(R.cols()));
-    if constexpr (HasBatchedAccumulate<Family>) {
+    if constexpr (HasCachedBatchedAccumulate<Family>) {
+      family.accumulate_all(X, C, W, std::span<component_stats>(acc.stats));
+    } else if constexpr (HasBatchedAccumulate<Family>) {
+      (void)C;
       family.accumulate_all(X, W, std::span<component_stats>(acc.stats));
     } else {
+      (void)C;
       for (index k = 0; k < W.cols(); ++k) acc.stats[k] += family.accumulate(X, W.col(k));
     }
   }
@@ -249,6 +254,12 @@ requires HasSample<Family>
 [[nodiscard]] mixture_draws sample(const mixture<Family>& model, const typename mixture<Family>::params_type& theta,
                                    index n, std::uint64_t seed) {
   check_option(n >= 0, "sample", "n", n, ">= 0");
+  check_shape(theta.size() >= 1 && theta.weights.size() == theta.size(), "sample", "theta.weights.size()",
+              theta.weights.size(), "the number of components " + std::to_string(theta.size()));
+  check_shape(theta.dimension >= 1, "sample", "theta.dimension", theta.dimension, ">= 1 (set it to D)");
+  check_option(theta.weights.allFinite() && theta.weights.minCoeff() >= 0 &&
+                   std::abs(theta.weights.sum() - 1.0) < 1e-9,
+               "sample", "theta.weights", "not a distribution", "non-negative weights summing to 1");
   random_engine rng = make_engine(seed);
   mixture_draws out{Eigen::MatrixXd(n, theta.dimension), Eigen::VectorX<index>(n)};
   for (index i = 0; i < n; ++i) {

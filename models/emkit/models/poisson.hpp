@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include <Eigen/Core>
 #include <boost/random/poisson_distribution.hpp>
@@ -56,9 +57,10 @@ struct poisson_params {
 /// Σ_n w_n log f(x_n | λ) exactly. Merged by adding each field.
 struct poisson_stats {
   double weight = 0.0;
-  Eigen::VectorXd counts;     ///< S = Σ_n w_n x_n (empty in the identity)
+  Eigen::VectorXd counts;       ///< S = Σ_n w_n x_n (empty in the identity)
   double log_factorials = 0.0;  ///< C = Σ_n w_n Σ_d log Γ(x_nd + 1)
 
+  /// Adds the statistics of other rows; the empty (value-initialised) statistics are the identity.
   poisson_stats& operator+=(const poisson_stats& o) {
     if (o.counts.size() == 0) return *this;
     if (counts.size() == 0) return *this = o;
@@ -94,7 +96,8 @@ struct poisson {
       for (std::size_t i = 0; i < t.size(); ++i) t[i] = math::lgamma(static_cast<double>(i) + 1.0);
       return t;
     }();
-    if (x >= 0 && x < static_cast<double>(table.size()) && x == std::floor(x)) return table[static_cast<std::size_t>(x)];
+    if (x >= 0 && x < static_cast<double>(table.size()) && x == std::floor(x))
+      return table[static_cast<std::size_t>(x)];
     return math::lgamma(x + 1.0);
   }
 
@@ -171,11 +174,15 @@ struct poisson {
     out.colwise() -= cache.col(0);
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: S = Wᵀ X as
-  /// one matrix product, C = Wᵀ c.
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
+    accumulate_all(X, prepare(X), W, stats);
+  }
+
+  /// The same with the rows' cache c = prepare(X): S = Wᵀ X as one matrix product, C = Wᵀ c.
+  void accumulate_all(matrix_ref X, matrix_ref cache, matrix_ref W, std::span<stats_type> stats) const {
     const Eigen::MatrixXd counts = W.transpose() * X;  // K×D
-    const Eigen::VectorXd log_factorials = W.transpose() * prepare(X).col(0);
+    const Eigen::VectorXd log_factorials = W.transpose() * cache.col(0);
     const Eigen::RowVectorXd mass = W.colwise().sum();
     for (index k = 0; k < W.cols(); ++k) {
       stats_type s;

@@ -46,7 +46,8 @@ concept HasValidateData = requires(const C& c, matrix_ref X) {
 
 /// Optional: data-only values computed once per data set, one row per observation (N×C),
 /// such as Σ_d log Γ(x_nd + 1) for counts. Row-wise: prepare(X).middleRows(a, n) equals
-/// prepare(X.middleRows(a, n)). A family with this hook may also take the cache in its
+/// prepare(X.middleRows(a, n)), and the number of cache columns depends only on X.cols(). A
+/// family with this hook may also take the cache in its
 /// log-density hooks (`HasCachedLogDensity`, `HasCachedBatchedLogDensity`).
 template <class C>
 concept HasPrepare = requires(const C& c, matrix_ref X) {
@@ -116,6 +117,13 @@ concept HasBatchedAccumulate = requires(const C& c, matrix_ref X, matrix_ref W,
                                         std::span<typename C::stats_type> stats) {
   c.accumulate_all(X, W, stats);
 };
+
+/// Optional batched form with the rows' `prepare` cache (for statistics that include a
+/// data-only term, such as Σ_n w_n log Γ(x_n + 1) for Q of a Poisson component).
+template <class C>
+concept HasCachedBatchedAccumulate =
+    HasPrepare<C> && requires(const C& c, matrix_ref X, matrix_ref cache, matrix_ref W,
+                              std::span<typename C::stats_type> stats) { c.accumulate_all(X, cache, W, stats); };
 
 /// Optional batched M-step: all K components at once. Required in practice when
 /// components share parameters (a tied covariance).

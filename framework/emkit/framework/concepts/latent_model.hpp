@@ -26,7 +26,7 @@ namespace emkit {
 /// - `prepare(X)`: data-only values, one row per observation (N×0 when there are none),
 ///   computed once per data set; row-wise, so a chunk's rows are a block of it;
 /// - `log_joint(θ, X, C, L)`: L(n, k) = log p(x_n, z_n = k | θ) for a chunk and its cache rows C;
-/// - `accumulate(X, w, R, acc)`: adds Σ_n w_n r_nk T(x_n) for a chunk;
+/// - `accumulate(X, C, w, R, acc)`: adds Σ_n w_n r_nk T(x_n) for a chunk and its cache rows C;
 /// - `m_step(acc, events)`: argmax_θ Q(θ; q) (+ log prior), reporting events;
 /// - `expected_complete_log_likelihood(θ, acc)`: Q(θ; q) from statistics, NaN if unavailable;
 /// - `log_prior(θ)`: 0 for maximum likelihood.
@@ -42,7 +42,7 @@ concept LatentModel = std::copyable<M> &&
   m.validate_data(X);
   { m.prepare(X) } -> std::convertible_to<Eigen::MatrixXd>;
   m.log_joint(theta, X, C, L);
-  m.accumulate(X, w, R, acc);
+  m.accumulate(X, C, w, R, acc);
   { m.m_step(merged, events) } -> std::same_as<typename M::params_type>;
   { m.expected_complete_log_likelihood(theta, merged) } -> std::convertible_to<double>;
   { m.log_prior(theta) } -> std::convertible_to<double>;

@@ -11,7 +11,9 @@
 
 namespace emkit {
 
-/// A value-initialised `S` is the identity, and `a += b` merges `b` into `a`.
+/// A value-initialised `S` is the identity, and `a += b` merges `b` into `a`. Statistics that
+/// hold Eigen vectors must treat the empty value specially in `+=` (take `b` whole when `a` is
+/// empty; do nothing when `b` is), since the engine merges into value-initialised statistics.
 template <class S>
 concept MergeableStats = std::copyable<S> && std::default_initializable<S> && requires(S& a, const S& b) {
   { a += b } -> std::same_as<S&>;

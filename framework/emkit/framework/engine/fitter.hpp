@@ -100,17 +100,29 @@ struct fitter {
     std::vector<warning> warnings;
     std::vector<violation> violations;
     std::vector<double> objectives;
+    bool have_best = false;
     for (int r = 0; r < options.restarts; ++r) {
       std::vector<warning> restart_warnings;
       random_engine rng = make_engine(options.seed, static_cast<std::uint64_t>(r));
       const initial_assignment first = init.initialize(data, weights, K, rng);
-      auto run = run_restart(model, data, cache, weights, K, blocks, first, r, restart_warnings, violations);
+      fit_result<typename M::params_type> run;
+      try {
+        run = run_restart(model, data, cache, weights, K, blocks, first, r, restart_warnings, violations);
+      } catch (const numerical_error& e) {
+        // One restart breaking down (a singular covariance, say) does not discard the others;
+        // it is reported, and only a fit whose every restart failed throws.
+        if (r + 1 == options.restarts && !have_best) throw;
+        warnings.push_back({warning_code::restart_failed, r, 0, -1, detail::concat("restart ", r, " failed: ", e.what())});
+        objectives.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
       objectives.push_back(run.summary.objective);
       warnings.insert(warnings.end(), restart_warnings.begin(), restart_warnings.end());
       // Keep the best objective; a NaN objective never wins, and ties keep the earlier restart.
-      if (r == 0 || run.summary.objective > best.summary.objective) {
+      if (!have_best || run.summary.objective > best.summary.objective) {
         best = std::move(run);
         best.summary.best_restart = r;
+        have_best = true;
       }
     }
     best.summary.restart_objectives = std::move(objectives);
@@ -137,15 +149,16 @@ struct fitter {
           const matrix_ref Xc = data.middleRows(r.begin, r.rows);
           const vector_ref wc = w.segment(r.begin, r.rows);
           Eigen::MatrixXd L(r.rows, K);
-          model.log_joint(theta, Xc, cache.middleRows(r.begin, r.rows), L);
+          const matrix_ref Cc = cache.middleRows(r.begin, r.rows);
+          model.log_joint(theta, Xc, Cc, L);
           estep.posterior(L, wc, acc.totals);
-          model.accumulate(Xc, wc, L, acc.stats);
+          model.accumulate(Xc, Cc, wc, L, acc.stats);
         });
   }
 
   /// Statistics of the initial responsibilities; θ_0 is one M-step from them.
   template <class M>
-  typename M::accumulator_type init_pass(const M& model, matrix_ref data, vector_ref w, index K,
+  typename M::accumulator_type init_pass(const M& model, matrix_ref data, matrix_ref cache, vector_ref w, index K,
                                          const row_blocks& blocks, const initial_assignment& first) const {
     using acc_type = typename M::accumulator_type;
     return detail::reduce_chunks<acc_type>(
@@ -154,7 +167,7 @@ struct fitter {
           const matrix_ref Xc = data.middleRows(r.begin, r.rows);
           Eigen::MatrixXd R(r.rows, K);
           initial_responsibilities(first, Xc, r, R);
-          model.accumulate(Xc, w.segment(r.begin, r.rows), R, acc);
+          model.accumulate(Xc, cache.middleRows(r.begin, r.rows), w.segment(r.begin, r.rows), R, acc);
         });
   }
 
@@ -175,7 +188,7 @@ struct fitter {
     fit_events events{restart, 0, false, &warnings};
     auto tick = clock::now();
 
-    typename M::params_type theta = model.m_step(init_pass(model, data, w, K, blocks, first), events);
+    typename M::params_type theta = model.m_step(init_pass(model, data, cache, w, K, blocks, first), events);
     pass_type<M> pass = e_pass(model, theta, data, cache, w, K, blocks);
     double prior = model.log_prior(theta);
 
@@ -196,6 +209,7 @@ struct fitter {
     if (!hard) current.estep_gap = current.log_likelihood + prior - (q_now + pass.totals.entropy.value());
     current.reseeded = events.reseeded;
     current.seconds = std::chrono::duration<double>(clock::now() - tick).count();
+    monitor_start(options.monitor, restart, current, hard, violations);
 
     fit_result<typename M::params_type> out;
     out.summary.total_weight = pass.totals.weight.value();
@@ -258,6 +272,7 @@ struct fitter {
     out.summary.converged = converged;
     out.summary.iterations = t;
     out.summary.log_likelihood = current.log_likelihood;
+    out.summary.monitor_checked_q = t == 0 || std::isfinite(current.q);
     out.summary.objective = current.objective;
     return out;
   }

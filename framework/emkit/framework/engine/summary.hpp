@@ -16,6 +16,7 @@ enum class warning_code {
   not_converged,       ///< max_iterations reached before the tolerance
   component_reseeded,  ///< a component lost all its mass and was re-seeded
   floor_applied,       ///< a family kept a parameter off its boundary (a rate or probability floor)
+  restart_failed,      ///< a restart ended in a numerical error; the other restarts went on
 };
 
 /// A numerical event: where it happened and what was done.
@@ -72,13 +73,18 @@ struct summary {
   std::vector<violation> violations;  ///< of every restart
   std::vector<iteration_record> trace;
   double seconds = 0.0;
+  /// The model gave Q from statistics, so the M-step and KL checks ran; without it the monitor
+  /// checked the E-step identity and ascent only.
+  bool monitor_checked_q = true;
 
   /// One line: converged or not, iterations, ℓ, and the monitor's verdict.
   [[nodiscard]] std::string brief_report() const {
     char line[256];
     std::snprintf(line, sizeof line, "%s after %d iterations, log-likelihood %.10g, monitor: %s, %zu warning(s)",
                   converged ? "converged" : "NOT converged", iterations, log_likelihood,
-                  violations.empty() ? "all checks passed" : "VIOLATIONS", warnings.size());
+                  violations.empty() ? (monitor_checked_q ? "all checks passed" : "E-step and ascent checks passed")
+                                     : "VIOLATIONS",
+                  warnings.size());
     return line;
   }
 

@@ -18,14 +18,20 @@ struct hard_estep {
   void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
     const index K = L.cols();
     for (index n = 0; n < L.rows(); ++n) {
-      const double wn = w[n];
       index best = 0;
       for (index k = 1; k < K; ++k)
         if (L(n, k) > L(n, best)) best = k;
       const double m = L(n, best);
+      // ℓ_n for the record: entries more than 745 below the maximum underflow to 0 in exp,
+      // so they are skipped rather than sent down exp's slow underflow path.
       double s = 0.0;
-      for (index k = 0; k < K; ++k) s += std::exp(L(n, k) - m);
-      for (index k = 0; k < K; ++k) L(n, k) = k == best ? 1.0 : 0.0;
+      for (index k = 0; k < K; ++k) {
+        const double d = L(n, k) - m;
+        if (d > -746.0) s += std::exp(d);
+      }
+      L.row(n).setZero();
+      L(n, best) = 1.0;
+      const double wn = w[n];
       if (wn == 0.0) continue;
       totals.log_likelihood += wn * (m + std::log(s));
       totals.objective += wn * m;

@@ -2,7 +2,7 @@
 /// \file
 /// The soft E-step: q(z_n) = p(z_n | x_n, θ), by a stable log-sum-exp.
 
-#include <cmath>
+#include <Eigen/Core>
 
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/types.hpp>
@@ -13,29 +13,27 @@ namespace emkit {
 struct soft_estep {
   static constexpr bool is_hard = false;
 
-  /// Rows of L become softmax(L_n·); ℓ_n = log Σ_k exp L_nk is computed shifted by the
-  /// row maximum, never as log of a sum of exps that may underflow.
+  /// Rows of L become softmax(L_n·); ℓ_n = log Σ_k exp L_nk is computed shifted by the row
+  /// maximum, never as the log of a sum of exps that may underflow. Whole-block array
+  /// operations, so that exp and log run vectorised.
   void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
-    const index K = L.cols();
+    const Eigen::ArrayXd m = L.rowwise().maxCoeff().array();
+    const Eigen::ArrayXd finite_m = m.isFinite().select(m, 0.0);  // a row of −∞ stays −∞, not NaN
+    Eigen::ArrayXXd E = (L.array().colwise() - finite_m).exp();
+    const Eigen::ArrayXd s = E.rowwise().sum();
+    const Eigen::ArrayXd lse = finite_m + s.log();
+    E.colwise() /= s;
+    // Σ_k r_nk L_nk, where r = 0 contributes 0 even if L = −∞.
+    const Eigen::ArrayXd q = (E > 0).select(E * L.array(), 0.0).rowwise().sum();
+    L = E.matrix();
     for (index n = 0; n < L.rows(); ++n) {
       const double wn = w[n];
-      double m = L(n, 0);
-      for (index k = 1; k < K; ++k) m = std::max(m, L(n, k));
-      double s = 0.0;
-      for (index k = 0; k < K; ++k) s += std::exp(L(n, k) - m);
-      const double lse = m + std::log(s);
-      double q = 0.0;
-      for (index k = 0; k < K; ++k) {
-        const double r = std::exp(L(n, k) - lse);
-        if (r > 0.0) q += r * L(n, k);  // r = 0 where L = −∞: the term is 0, not NaN
-        L(n, k) = r;
-      }
       if (wn == 0.0) continue;  // a zero-weight row contributes nothing, even if its density is 0
-      totals.log_likelihood += wn * lse;
-      totals.objective += wn * lse;
-      totals.expected += wn * q;
+      totals.log_likelihood += wn * lse[n];
+      totals.objective += wn * lse[n];
+      totals.expected += wn * q[n];
       // H_n = −Σ r log r = −Σ r (L − lse) = lse − Σ r L; exact because the row sums to 1.
-      totals.entropy += wn * (lse - q);
+      totals.entropy += wn * (lse[n] - q[n]);
       totals.weight += wn;
     }
   }

@@ -27,6 +27,19 @@ struct monitor_options {
   double relative_tolerance = 1e-10;
 };
 
+/// Checks the record of the starting point θ_0: only the E-step identity applies.
+inline void monitor_start(const monitor_options& options, int restart, const iteration_record& start, bool hard,
+                          std::vector<violation>& out) {
+  if (!options.enabled || hard || !std::isfinite(start.estep_gap)) return;
+  const double tol = options.relative_tolerance * std::max(1.0, std::abs(start.log_likelihood));
+  if (std::abs(start.estep_gap) <= tol) return;
+  if (options.action == monitor_action::raise) {
+    throw monitor_violation(detail::concat("EM monitor: estep_exact violated at restart ", restart,
+                                           ", iteration 0 by ", std::abs(start.estep_gap), " (tolerance ", tol, ")"));
+  }
+  out.push_back({restart, 0, monitor_check::estep_exact, std::abs(start.estep_gap), tol});
+}
+
 /// Checks one iteration's record against the previous one. `previous_q_current` is
 /// Q(θ_{t−1}; q_{t−1}), the value the M-step had to beat. `hard` drops the entropy rows.
 inline void monitor_iteration(const monitor_options& options, int restart, const iteration_record& previous,

@@ -2,7 +2,7 @@
 /// \file
 /// The hard E-step (classification EM): q(z_n) is a point mass at argmax_k p(z_n = k | x_n, θ).
 
-#include <cmath>
+#include <Eigen/Core>
 
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/types.hpp>
@@ -16,26 +16,22 @@ struct hard_estep {
   static constexpr bool is_hard = true;
 
   void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
-    const index K = L.cols();
+    // ℓ_n for the record, as in the soft E-step: block-wise so that exp runs vectorised.
+    const Eigen::ArrayXd m = L.rowwise().maxCoeff().array();
+    const Eigen::ArrayXd finite_m = m.isFinite().select(m, 0.0);
+    Eigen::ArrayXXd E = L.array().colwise() - finite_m;  // a plain array, so that exp vectorises
+    E = E.exp();
+    const Eigen::ArrayXd lse = finite_m + E.rowwise().sum().log();
     for (index n = 0; n < L.rows(); ++n) {
       index best = 0;
-      for (index k = 1; k < K; ++k)
-        if (L(n, k) > L(n, best)) best = k;
-      const double m = L(n, best);
-      // ℓ_n for the record: entries more than 745 below the maximum underflow to 0 in exp,
-      // so they are skipped rather than sent down exp's slow underflow path.
-      double s = 0.0;
-      for (index k = 0; k < K; ++k) {
-        const double d = L(n, k) - m;
-        if (d > -746.0) s += std::exp(d);
-      }
+      L.row(n).maxCoeff(&best);  // the first maximum: ties go to the lowest k
       L.row(n).setZero();
       L(n, best) = 1.0;
       const double wn = w[n];
       if (wn == 0.0) continue;
-      totals.log_likelihood += wn * (m + std::log(s));
-      totals.objective += wn * m;
-      totals.expected += wn * m;
+      totals.log_likelihood += wn * lse[n];
+      totals.objective += wn * m[n];
+      totals.expected += wn * m[n];
       totals.weight += wn;
     }
   }

@@ -94,7 +94,7 @@ struct fitter {
     check_components(K, data.rows(), "fit");
     model.validate_data(data);
 
-    const row_blocks blocks{data.rows(), options.chunk_rows};
+    const row_blocks blocks = row_blocks::for_rows(data.rows(), options.chunk_rows);
     const Eigen::MatrixXd cache = model.prepare(data);  // data-only values, once per data set
     fit_result<typename M::params_type> best;
     std::vector<warning> warnings;

@@ -25,6 +25,15 @@ struct row_blocks {
   index chunk_rows = 256;
   index chunks_per_block = 16;
 
+  /// The cut used by the engine: blocks of at least 16 chunks, and at most 64 blocks, so that
+  /// the per-block statistics held until the ordered merge stay a small fraction of the data
+  /// (64·K·D² doubles for full covariances) however large N is. Depends on N and the chunk size only.
+  [[nodiscard]] static row_blocks for_rows(index n, index chunk_rows) {
+    constexpr index min_chunks_per_block = 16, max_blocks = 64;
+    const index chunks = (n + chunk_rows - 1) / chunk_rows;
+    return {n, chunk_rows, std::max(min_chunks_per_block, (chunks + max_blocks - 1) / max_blocks)};
+  }
+
   [[nodiscard]] index block_rows() const { return chunk_rows * chunks_per_block; }
   [[nodiscard]] index num_blocks() const { return n == 0 ? 0 : (n + block_rows() - 1) / block_rows(); }
 

@@ -44,6 +44,17 @@ static_assert(emkit::HasBatchedMaximize<emkit::gaussian>);
 static_assert(!emkit::HasLogPrior<emkit::gaussian>);
 static_assert(emkit::LatentModel<emkit::mixture<emkit::gaussian>>);
 
+static_assert(emkit::ComponentFamily<emkit::poisson>);
+static_assert(emkit::HasPrepare<emkit::poisson> && emkit::HasCachedBatchedLogDensity<emkit::poisson>);
+static_assert(emkit::HasCachedBatchedAccumulate<emkit::poisson> && emkit::HasFloorReport<emkit::poisson>);
+static_assert(emkit::ComponentFamily<emkit::bernoulli> && emkit::HasValidateData<emkit::bernoulli>);
+static_assert(emkit::ComponentFamily<emkit::fixed_spherical_gaussian>);
+static_assert(emkit::ComponentFamily<emkit::mixed_product>);
+static_assert(emkit::LatentModel<emkit::mixture<emkit::poisson>>);
+static_assert(emkit::LatentModel<emkit::mixture<emkit::bernoulli>>);
+static_assert(emkit::LatentModel<decltype(emkit::kmeans_model())>);
+static_assert(emkit::LatentModel<emkit::mixture<emkit::mixed_product>>);
+
 static_assert(emkit::MergeableStats<emkit::gaussian_stats>);
 static_assert(emkit::MergeableStats<emkit::estep_totals>);
 static_assert(emkit::EStepPolicy<emkit::soft_estep>);

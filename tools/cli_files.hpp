@@ -6,12 +6,19 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -41,15 +48,111 @@ class usage_error : public std::runtime_error {
   return out;
 }
 
+/// `v` as the shortest text that reads back to it ("1.5", "-1", "0.1"), for messages.
+[[nodiscard]] inline std::string number_text(double v) {
+  char text[64];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, v);
+  return ec == std::errc() ? std::string(text, end) : detail::concat(v);
+}
+
 /// "1 row", "3 rows": `count` and `noun`, plural unless the count is 1.
 [[nodiscard]] inline std::string counted(index count, std::string_view noun) {
   return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }
 
+/// The whole of the file `path` ("-": standard input). Throws `data_error` naming the file
+/// and the system's reason when it cannot be opened (or is a directory) or read.
+[[nodiscard]] inline std::string read_file_text(const std::string& path) {
+  const std::string name = display_name(path);
+  const auto reason = [](int err) { return std::error_code(err, std::generic_category()).message(); };
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
+  std::FILE* stream = stdin;
+  if (path != "-") {
+    owned.reset(std::fopen(path.c_str(), "rb"));
+    if (!owned) throw data_error(name + ": cannot open file (" + reason(errno) + ")");
+    stream = owned.get();
+    struct stat info {};
+    if (::fstat(::fileno(stream), &info) == 0 && S_ISDIR(info.st_mode)) {
+      throw data_error(name + ": cannot open file (" + reason(EISDIR) + ")");
+    }
+  }
+  std::string text;
+  char buffer[1 << 16];
+  while (true) {
+    const std::size_t got = std::fread(buffer, 1, sizeof buffer, stream);
+    text.append(buffer, got);
+    if (got < sizeof buffer) {
+      if (std::ferror(stream) != 0) throw data_error(name + ": cannot read file (" + reason(errno) + ")");
+      if (std::feof(stream) != 0) break;
+    }
+  }
+  return text;
+}
+
+/// The observations of a data file, with the line of the file each row came from, so that
+/// a value the model rejects after parsing (a count that is not an integer, say) can be
+/// named by line and column as the parser names its own errors.
+struct data_file {
+  /// From row `first_row` on, row n was on line `first_line + (n − first_row)` (until the
+  /// next run): a new run starts only after a blank line, so there are few.
+  struct line_run {
+    index first_row = 0;
+    std::size_t first_line = 0;
+  };
+
+  std::string path;  ///< as given ("-" for standard input)
+  io::table table;   ///< the values (one row per observation) and the header, if any
+  std::vector<line_run> runs;
+
+  /// The 1-based line of the file that row `row` (0-based) of `table.values` came from.
+  [[nodiscard]] std::size_t line_of(index row) const {
+    std::size_t r = 0;
+    while (r + 1 < runs.size() && runs[r + 1].first_row <= row) ++r;
+    if (runs.empty()) return static_cast<std::size_t>(row) + 1;
+    return runs[r].first_line + static_cast<std::size_t>(row - runs[r].first_row);
+  }
+};
+
+/// The runs of `data_file::runs` for `text`, by the rules of `io::parse_csv` (a leading
+/// byte-order mark ignored, LF or CRLF lines, blank lines skipped, the first non-blank line
+/// a header when the parse found one).
+[[nodiscard]] inline std::vector<data_file::line_run> data_row_lines(std::string_view text, bool has_header) {
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  if (text.substr(0, bom.size()) == bom) text.remove_prefix(bom.size());
+  std::vector<data_file::line_run> runs;
+  bool header_pending = has_header;
+  index row = 0;
+  std::size_t line = 0;
+  for (std::size_t position = 0; position < text.size();) {
+    ++line;
+    std::size_t end = text.find('\n', position);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view content = text.substr(position, end - position);
+    position = end + 1;
+    if (content.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank
+    if (header_pending) {
+      header_pending = false;
+      continue;
+    }
+    if (runs.empty() || runs.back().first_line + static_cast<std::size_t>(row - runs.back().first_row) != line) {
+      runs.push_back({row, line});
+    }
+    ++row;
+  }
+  return runs;
+}
+
 /// The observations in the CSV file `path` ("-": standard input), one row each; a first
 /// line that is not numeric is the header. Throws `data_error` naming the file, line and
 /// column of a missing file, a ragged row, a token that is not a number, NaN or infinity.
-[[nodiscard]] inline io::table read_data(const std::string& path) { return io::read_csv(path); }
+[[nodiscard]] inline data_file read_data(const std::string& path) {
+  const std::string text = read_file_text(path);
+  data_file out;
+  out.path = path;
+  out.table = io::parse_csv(text, path == "-" ? std::string("<stdin>") : path);
+  out.runs = data_row_lines(text, !out.table.header.empty());
+  return out;
+}
 
 /// One non-negative weight per row of the data, from the single-column CSV file `path`
 /// (a header is allowed). Throws `data_error` naming both files and both counts when the

@@ -11,12 +11,15 @@
 #include <cmath>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <Eigen/Core>
@@ -26,7 +29,7 @@
 #include <emkit/framework/io/csv.hpp>
 
 #include "cli_files.hpp"
-#include "model_json.hpp"
+#include "model_file.hpp"
 #include "model_report.hpp"
 #include "trace_csv.hpp"
 
@@ -36,6 +39,7 @@ namespace emkit::cli {
 struct fit_args {
   std::string data;
   std::string family = "gaussian";
+  std::string columns;  ///< --columns: the layout of --family product
   std::string covariance = "full";
   index components = 0;
   std::string init = "kmeans++";
@@ -49,6 +53,8 @@ struct fit_args {
   int threads = 0;
   std::string trace;
   std::string output;
+  bool covariance_given = false;  ///< --covariance was on the command line (only gaussian takes it)
+  bool reg_covar_given = false;   ///< --reg-covar was on the command line (only Gaussian components take it)
 };
 
 /// Accepts a decimal integer in [0, 2^64): CLI11 2.1 reads an unsigned option with
@@ -74,10 +80,18 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
                   "CSV file of observations, one row each, comma-separated; a first line that is not numeric "
                   "is a header; '-' reads standard input")
       ->required();
-  fit->add_option("--family", args.family, "Component family (only gaussian for now)")->capture_default_str();
-  fit->add_option("--covariance", args.covariance, "Covariance type")
+  fit->add_option("--family", args.family,
+                  "Component family: gaussian, poisson (counts), bernoulli (0/1 data), kmeans (K-means by hard EM) "
+                  "or product (a family per block of columns, see --columns)")
+      ->capture_default_str();
+  fit->add_option("--columns", args.columns,
+                  "With --family product: the family of each block of columns, 0-based inclusive ranges, such as "
+                  "gaussian-diag:0-1,poisson:2-4,bernoulli:5-9 (families gaussian-full, gaussian-diag, "
+                  "gaussian-spherical, gaussian-tied, poisson, bernoulli)");
+  fit->add_option("--covariance", args.covariance, "Covariance type (--family gaussian)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}));
+      ->check(CLI::IsMember({"full", "diag", "spherical", "tied"}))
+      ->each([&args](const std::string&) { args.covariance_given = true; });
   fit->add_option("-k,--components", args.components, "Number of components K (1 <= K <= rows of DATA)")->required();
   CLI::Option* init = fit->add_option("--init", args.init, "Initialisation of each restart")
                           ->capture_default_str()
@@ -97,8 +111,10 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
                   "iterations")
       ->capture_default_str();
   fit->add_option("--max-iter", args.max_iter, "Maximum EM iterations per restart")->capture_default_str();
-  fit->add_option("--reg-covar", args.reg_covar, "Added to the diagonal of every covariance matrix")
-      ->capture_default_str();
+  fit->add_option("--reg-covar", args.reg_covar,
+                  "Added to the diagonal of every covariance matrix (Gaussian components only)")
+      ->capture_default_str()
+      ->each([&args](const std::string&) { args.reg_covar_given = true; });
   fit->add_option("--threads", args.threads, "Worker threads (0: all cores); results do not depend on it")
       ->capture_default_str();
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
@@ -106,18 +122,68 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
   return fit;
 }
 
-/// The families the command line knows of; only gaussian is implemented so far.
+/// The families of `--family`.
+inline constexpr const char* known_families = "gaussian, poisson, bernoulli, kmeans or product";
+
+/// Throws `usage_error` unless `family` is one of `known_families`.
 inline void check_family(const std::string& family) {
-  if (family == "gaussian") return;
-  if (family == "poisson" || family == "bernoulli" || family == "kmeans" || family == "product") {
-    throw usage_error("--family " + family + " is not yet supported (only gaussian is)");
+  for (const char* known : {"gaussian", "poisson", "bernoulli", "kmeans", "product"}) {
+    if (family == known) return;
   }
-  throw usage_error("--family " + display_name(family) + " is unknown, expected gaussian");
+  throw usage_error("--family " + display_name(family) + " is unknown, expected " + known_families);
+}
+
+/// The product layout of `--columns`; throws `usage_error` naming the offending piece.
+[[nodiscard]] inline mixed_product parse_columns_option(const std::string& columns) {
+  try {
+    return parse_product_layout(columns);
+  } catch (const invalid_option& e) {
+    std::string_view why = e.what();
+    constexpr std::string_view prefix = "parse_product_layout: ";
+    if (why.starts_with(prefix)) why.remove_prefix(prefix.size());
+    throw usage_error("--columns \"" + display_name(columns) + "\": " + std::string(why));
+  }
+}
+
+/// Whether a product layout has a Gaussian block.
+[[nodiscard]] inline bool has_gaussian_block(const mixed_product& p) {
+  for (const mixed_product::block& b : p.blocks)
+    if (std::holds_alternative<gaussian>(b.family)) return true;
+  return false;
+}
+
+/// Throws `usage_error` for options that do not apply to the family: --covariance (gaussian
+/// only), --reg-covar (Gaussian components only), --columns (product only, and required there).
+inline void check_family_options(const fit_args& a) {
+  const std::string family = display_name(a.family);
+  if (a.covariance_given && a.family != "gaussian") {
+    throw usage_error(
+        "--covariance applies to --family gaussian only, not " + family +
+        (a.family == "product" ? " (give each Gaussian block's type in --columns, e.g. gaussian-diag:0-1)" : ""));
+  }
+  if (a.family == "product") {
+    if (a.columns.empty()) {
+      throw usage_error(
+          "--family product needs --columns, the family of each block of columns, e.g. --columns "
+          "\"gaussian-diag:0-1,poisson:2-4,bernoulli:5-9\"");
+    }
+    if (const mixed_product layout = parse_columns_option(a.columns);
+        a.reg_covar_given && !has_gaussian_block(layout)) {
+      throw usage_error("--reg-covar applies only to Gaussian components, and --columns \"" + display_name(a.columns) +
+                        "\" has no Gaussian block");
+    }
+    return;
+  }
+  if (!a.columns.empty()) throw usage_error("--columns applies to --family product only, not " + family);
+  if (a.reg_covar_given && a.family != "gaussian") {
+    throw usage_error("--reg-covar applies only to Gaussian components, not to --family " + family);
+  }
 }
 
 /// Throws `usage_error` for option values that no data could make valid.
 inline void validate_fit_args(const fit_args& a) {
   check_family(a.family);
+  check_family_options(a);
   const auto fail = [](const std::string& what) -> void { throw usage_error(what); };
   if (a.components < 1) fail(detail::concat("-k ", a.components, ": the number of components must be at least 1"));
   if (a.restarts < 1) fail(detail::concat("--restarts ", a.restarts, ": expected at least 1"));
@@ -182,21 +248,165 @@ using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsib
   return options;
 }
 
-/// Fits `model` with K components to X (weights w) by soft EM on `thread_count` threads, with the
-/// initialisation chosen at run time.
-template <LatentModel M>
+/// Fits `model` with K components to X (weights w) by the E-step `E` (soft or hard) on
+/// `thread_count` threads, with the initialisation chosen at run time.
+template <EStepPolicy E, LatentModel M>
 [[nodiscard]] fit_result<typename M::params_type> fit_model(const M& model, const init_policy& init,
                                                             const fit_options& options, int thread_count, matrix_ref X,
                                                             index K, vector_ref w) {
   return std::visit(
       [&](const auto& policy) {
-        fitter<soft_estep, std::decay_t<decltype(policy)>, emkit::threads> f;
+        fitter<E, std::decay_t<decltype(policy)>, emkit::threads> f;
         f.init = policy;
         f.execution.n = thread_count;
         f.options = options;
         return f.fit(model, X, K, w);
       },
       init);
+}
+
+/// A fitted model and what its fit observed.
+struct fit_outcome {
+  fitted_model model;
+  summary report;
+};
+
+/// `fit_model` of `model`, its result as a `fitted_model`.
+template <EStepPolicy E, LatentModel M>
+[[nodiscard]] fit_outcome fit_outcome_of(const M& model, const init_policy& init, const fit_options& options,
+                                         int thread_count, matrix_ref X, index K, vector_ref w) {
+  fit_result<typename M::params_type> r = fit_model<E>(model, init, options, thread_count, X, K, w);
+  return {fitted<M>{model, std::move(r.params)}, std::move(r.summary)};
+}
+
+/// The product of `--columns` with `--reg-covar` on its Gaussian blocks.
+[[nodiscard]] inline mixed_product make_product_family(const fit_args& a) {
+  mixed_product family = parse_columns_option(a.columns);
+  for (mixed_product::block& b : family.blocks) {
+    if (auto* g = std::get_if<gaussian>(&b.family)) g->reg_covar = a.reg_covar;
+  }
+  return family;
+}
+
+/// Throws `data_error` naming the data file when the layout does not cover exactly its
+/// columns (a block beyond the last column, or columns in no block).
+inline void check_layout_columns(const mixed_product& layout, const data_file& data) {
+  const index D = data.table.values.cols();
+  const std::string name = display_name(data.path);
+  for (const mixed_product::block& b : layout.blocks) {
+    if (b.first + b.count > D) {
+      throw data_error(detail::concat(name, ": has ", counted(D, "column"), " (0-", D - 1,
+                                      " counting from 0, as --columns does), but --columns piece '", layout_piece(b),
+                                      "' reaches column ", b.first + b.count - 1));
+    }
+  }
+  if (const index covered = layout.num_columns(); covered < D) {
+    const std::string left =
+        covered + 1 == D ? detail::concat("column ", covered) : detail::concat("columns ", covered, "-", D - 1);
+    throw data_error(detail::concat(name, ": has ", counted(D, "column"), ", but --columns covers only columns 0-",
+                                    covered - 1, ", leaving ", left, " (counting from 0) in no block"));
+  }
+}
+
+/// What a value outside a family's support is not, for messages.
+[[nodiscard]] inline const char* support_text(const poisson&) { return "is not a non-negative integer count"; }
+[[nodiscard]] inline const char* support_text(const bernoulli&) { return "is not 0 or 1"; }
+template <class Family>
+[[nodiscard]] const char* support_text(const Family&) {
+  return "is outside the family's support";
+}
+[[nodiscard]] inline const char* support_text(const mixed_product::family_variant& f) {
+  return std::visit([](const auto& family) { return support_text(family); }, f);
+}
+
+/// Finds "X(row, col)" in a library message (0-based row and column of the data).
+[[nodiscard]] inline bool reported_entry(std::string_view message, index& row, index& col) {
+  for (std::size_t pos = message.find("X("); pos != std::string_view::npos; pos = message.find("X(", pos + 2)) {
+    const char* p = message.data() + pos + 2;
+    const char* const end = message.data() + message.size();
+    auto [after_row, ec_row] = std::from_chars(p, end, row);
+    if (ec_row != std::errc() || end - after_row < 2 || after_row[0] != ',' || after_row[1] != ' ') continue;
+    auto [after_col, ec_col] = std::from_chars(after_row + 2, end, col);
+    if (ec_col != std::errc() || after_col == end || *after_col != ')') continue;
+    return true;
+  }
+  return false;
+}
+
+/// Checks that the data is in the support of `model`'s family (`validate_data`), turning the
+/// library's 0-based "X(row, col)" into the file's line and 1-based column:
+/// "counts.csv: line 8, column 3: 1.5 is not a non-negative integer count (poisson)". For a
+/// product, the column is the data's and the message names the block of --columns.
+template <class Model>
+void check_support(const Model& model, const data_file& data) {
+  const matrix_ref X = data.table.values;
+  const std::string name = display_name(data.path);
+  try {
+    model.validate_data(X);
+  } catch (const data_error& e) {
+    index row = 0, col = 0;
+    if (!reported_entry(e.what(), row, col) || row < 0 || row >= X.rows() || col < 0 || col >= X.cols()) {
+      throw data_error(name + ": " + e.what());
+    }
+    std::string what;
+    if constexpr (std::is_same_v<Model, product_mixture>) {
+      for (const mixed_product::block& b : model.family.blocks) {
+        if (col >= b.first && col < b.first + b.count) {
+          what = detail::concat(support_text(b.family), " (block '", layout_piece(b),
+                                "' of --columns, which counts columns from 0)");
+        }
+      }
+    } else {
+      what = detail::concat(support_text(model.family), " (", family_name(model), ")");
+    }
+    if (what.empty()) throw data_error(name + ": " + e.what());
+    throw data_error(detail::concat(name, ": line ", data.line_of(row), ", column ", col + 1, ": ",
+                                    number_text(X(row, col)), " ", what));
+  } catch (const error& e) {
+    throw data_error(name + ": " + e.what());
+  }
+}
+
+/// Checks the data against the model, then fits it (soft EM; hard EM for K-means).
+template <EStepPolicy E, LatentModel M>
+[[nodiscard]] fit_outcome check_and_fit(const M& model, const data_file& data, const init_policy& init,
+                                        const fit_args& a, index K, vector_ref w) {
+  check_support(model, data);
+  return fit_outcome_of<E>(model, init, make_fit_options(a), a.threads, data.table.values, K, w);
+}
+
+/// The model of --family (and --covariance, --reg-covar, --columns) fitted to the data.
+[[nodiscard]] inline fit_outcome fit_family(const fit_args& a, const data_file& data, const init_policy& init, index K,
+                                            vector_ref w) {
+  if (a.family == "gaussian") {
+    return check_and_fit<soft_estep>(make_gaussian_mixture(a.covariance, a.reg_covar), data, init, a, K, w);
+  }
+  if (a.family == "poisson") return check_and_fit<soft_estep>(poisson_mixture{}, data, init, a, K, w);
+  if (a.family == "bernoulli") return check_and_fit<soft_estep>(bernoulli_mixture{}, data, init, a, K, w);
+  if (a.family == "kmeans") return check_and_fit<hard_estep>(kmeans_model(), data, init, a, K, w);
+  if (a.family == "product") {
+    product_mixture model{make_product_family(a)};
+    check_layout_columns(model.family, data);
+    return check_and_fit<soft_estep>(model, data, init, a, K, w);
+  }
+  check_family(a.family);
+  throw usage_error("--family " + display_name(a.family) + " is not handled");
+}
+
+/// The warnings with each run of "parameters held at the family's floor" (which a Poisson or
+/// Bernoulli fit may report at every iteration) kept once per restart and component, at the
+/// last iteration it was reported: the state of the parameters that restart returned.
+[[nodiscard]] inline std::vector<warning> condense_floor_warnings(const std::vector<warning>& warnings) {
+  std::map<std::pair<int, index>, std::size_t> last;
+  for (std::size_t i = 0; i < warnings.size(); ++i) {
+    if (warnings[i].code == warning_code::floor_applied) last[{warnings[i].restart, warnings[i].component}] = i;
+  }
+  std::vector<warning> out;
+  for (std::size_t i = 0; i < warnings.size(); ++i) {
+    const warning& w = warnings[i];
+    if (w.code != warning_code::floor_applied || last.at({w.restart, w.component}) == i) out.push_back(w);
+  }
+  return out;
 }
 
 /// Runs `emkit fit`: checks the arguments and files, reads the inputs, fits, writes the
@@ -207,8 +417,8 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   validate_fit_args(a);
   check_fit_files(a);
 
-  const io::table data = read_data(a.data);
-  const matrix_ref X = data.values;
+  const data_file data = read_data(a.data);
+  const matrix_ref X = data.table.values;
   const index N = X.rows();
   const index K = a.components;
   if (K > N) {
@@ -218,11 +428,12 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   const init_policy init = a.init_means.empty()
                                ? make_init_policy(a.init)
                                : init_policy{given_means{read_means(a.init_means, K, X.cols(), a.data)}};
-  const gaussian_mixture model = make_gaussian_mixture(a.covariance, a.reg_covar);
 
-  const auto [theta, summary] = [&] {
+  const fit_outcome fit = [&] {
     try {
-      return fit_model(model, init, make_fit_options(a), a.threads, X, K, w);
+      fit_outcome result = fit_family(a, data, init, K, w);
+      result.report.warnings = condense_floor_warnings(result.report.warnings);
+      return result;
     } catch (const numerical_error& e) {
       throw numerical_error("fitting " + display_name(a.data) + ": " + e.what());
     }
@@ -230,7 +441,7 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
 
   fit_provenance how;
   how.data_file = a.data;
-  how.columns = data.header;
+  how.columns = data.table.header;
   if (!a.weights.empty()) how.weights_file = a.weights;
   how.init = a.init_means.empty() ? a.init : "given-means";
   if (!a.init_means.empty()) how.init_means_file = a.init_means;
@@ -238,14 +449,15 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   how.seed = a.seed;
   how.tolerance = a.tol;
   how.max_iterations = a.max_iter;
-  const std::string model_text = model_file_text(gaussian_mixture_json(model, theta, summary, N, how));
+  const fit_measures measures = measure_fit(fit.model, X, w);
+  const std::string model_text = model_file_text(model_json(fit.model, fit.report, measures, how));
 
-  if (!a.trace.empty()) io::write_file_atomically(a.trace, trace_csv(summary.trace));
+  if (!a.trace.empty()) io::write_file_atomically(a.trace, trace_csv(fit.report.trace));
   io::write_file_atomically(a.output, model_text);
 
-  out << describe_gaussian_mixture(model, theta, data.header) << '\n'
-      << describe_fit(summary, criteria_of(model, theta, summary)) << "model written to " << display_name(a.output)
-      << '\n';
+  out << describe_model(fit.model, data.table.header) << '\n'
+      << describe_fit(fit.report, criteria_of(fit.model, fit.report), measures.inertia) << "model written to "
+      << display_name(a.output) << '\n';
   if (!a.trace.empty()) out << "trace written to " << display_name(a.trace) << '\n';
   out.flush();
 }

@@ -106,8 +106,8 @@ struct bernoulli {
   /// entry's row and column (0-based) and its value. Also validates the options.
   void validate_data(matrix_ref X) const {
     validate();
-    for (index j = 0; j < X.cols(); ++j) {
-      for (index n = 0; n < X.rows(); ++n) {
+    for (index n = 0; n < X.rows(); ++n) {  // row by row: the earliest bad row is reported
+      for (index j = 0; j < X.cols(); ++j) {
         const double x = X(n, j);
         if (x != 0.0 && x != 1.0) {
           throw data_error(

@@ -13,8 +13,9 @@ namespace emkit {
 
 /// Throws `data_error` naming the first non-finite value of X (0-based row and column).
 inline void check_finite(matrix_ref X, std::string_view where) {
-  for (index j = 0; j < X.cols(); ++j)
-    for (index n = 0; n < X.rows(); ++n)
+  // Row by row, so that the first bad value reported is on the earliest row of the file.
+  for (index n = 0; n < X.rows(); ++n)
+    for (index j = 0; j < X.cols(); ++j)
       if (!std::isfinite(X(n, j)))
         throw data_error(detail::concat(where, ": X(", n, ", ", j, ") = ", X(n, j),
                                         ", expected a finite number (row and column are 0-based)"));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <emkit/framework/engine/iteration_record.hpp>
+#include <emkit/framework/error.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
@@ -120,7 +121,14 @@ struct fit_events {
 
   void warn(warning_code code, index component, std::string message) {
     if (code == warning_code::component_reseeded) reseeded = true;
-    if (warnings) warnings->push_back({code, restart, iteration, component, std::move(message)});
+    if (!warnings) return;
+    // A floor that holds a parameter usually holds it at every iteration: report the first time.
+    if (code == warning_code::floor_applied) {
+      for (const warning& w : *warnings)
+        if (w.code == code && w.restart == restart && w.component == component) return;
+      message += detail::concat(" (from iteration ", iteration, " on)");
+    }
+    warnings->push_back({code, restart, iteration, component, std::move(message)});
   }
 };
 

@@ -132,10 +132,13 @@ def main():
     p.add_argument("--quick", action="store_true", help="N = 20000 and fewer iterations, for a smoke run")
     p.add_argument("--iterations", type=int, default=None)
     p.add_argument("--json", help="also write the results to this file")
+    p.add_argument("--cases", default="full16,full64,diag16,kmeans16",
+                   help="comma-separated subset of full16, full64, diag16, kmeans16")
     args = p.parse_args()
     n = 20000 if args.quick else 100000
     iters = args.iterations or (5 if args.quick else 20)
-    cases = [("full", 16), ("full", 64), ("diag", 16), ("kmeans", 16)]
+    known = {"full16": ("full", 16), "full64": ("full", 64), "diag16": ("diag", 16), "kmeans16": ("kmeans", 16)}
+    cases = [known[c] for c in args.cases.split(",")]
     k = 8
     emkit_driver = os.path.join(args.build, "bin", "emkit_bench_driver")
     arma_driver = os.path.join(args.build, "armadillo_driver")

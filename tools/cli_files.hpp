@@ -24,6 +24,7 @@
 
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/io/csv.hpp>
+#include <emkit/framework/io/npy.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit::cli {
@@ -142,14 +143,29 @@ struct data_file {
   return runs;
 }
 
-/// The observations in the CSV file `path` ("-": standard input), one row each; a first
-/// line that is not numeric is the header. Throws `data_error` naming the file, line and
-/// column of a missing file, a ragged row, a token that is not a number, NaN or infinity.
-[[nodiscard]] inline data_file read_data(const std::string& path) {
+/// The observations in the data file `path` ("-": standard input), one row each, as
+/// `io::read_table` reads them: a NumPy .npy file (it starts with "\x93NUMPY" or its name
+/// ends in .npy; float64, float32 or integer, C or Fortran order) or else CSV with
+/// `options` (a first line that is not numeric is the header). The file is read once (so
+/// standard input works for both). Throws `data_error` naming the file, line and column of
+/// a missing file, a ragged row, a token that is not a number, NaN or infinity (for .npy,
+/// the row and column). For a .npy file `line_of(row)` is the row, counted from 1.
+[[nodiscard]] inline data_file read_data(const std::string& path, const io::csv_options& options = {}) {
+  options.validate();
   const std::string text = read_file_text(path);
+  const std::string source = path == "-" ? std::string("<stdin>") : path;
   data_file out;
   out.path = path;
-  out.table = io::parse_csv(text, path == "-" ? std::string("<stdin>") : path);
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (char& c : extension) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (std::string_view(text).substr(0, io::detail::npy_magic.size()) == io::detail::npy_magic ||
+      (path != "-" && extension == ".npy")) {
+    out.table = io::parse_npy(text, source);
+    return out;
+  }
+  out.table = io::parse_csv(text, source, options);
   out.runs = data_row_lines(text, !out.table.header.empty());
   return out;
 }

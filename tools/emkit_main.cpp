@@ -2,6 +2,8 @@
 /// The emkit command-line program.
 ///
 ///     emkit fit DATA.csv --covariance full -k 2 -o model.json [--trace trace.csv] ...
+///     emkit predict MODEL.json DATA [--proba]     emkit score MODEL.json DATA [--threshold T]
+///     emkit sample MODEL.json -n N [--seed S]     emkit info MODEL.json [--json]
 ///
 /// Exit status: 0 on success (and for --help, --version); 2 for a command line that cannot
 /// be parsed or asks for something invalid (CLI11's parse errors, `usage_error`, no
@@ -10,6 +12,7 @@
 
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -20,6 +23,8 @@
 
 #include "cli_files.hpp"
 #include "fit_command.hpp"
+#include "research_commands.hpp"
+#include "select_command.hpp"
 
 namespace {
 
@@ -53,6 +58,19 @@ int main(int argc, char** argv) {
 
     emkit::cli::fit_args fit_args;
     CLI::App* fit = emkit::cli::add_fit_command(app, fit_args);
+    bool fit_quiet = false, fit_json = false;
+    fit->add_flag("--quiet", fit_quiet, "Print nothing on success");
+    fit->add_flag("--json", fit_json, "Print a machine-readable summary (JSON) instead of the report");
+    emkit::cli::predict_args predict_args;
+    CLI::App* predict = emkit::cli::add_predict_command(app, predict_args);
+    emkit::cli::score_args score_args;
+    CLI::App* score = emkit::cli::add_score_command(app, score_args);
+    emkit::cli::sample_args sample_args;
+    CLI::App* sample = emkit::cli::add_sample_command(app, sample_args);
+    emkit::cli::info_args info_args;
+    CLI::App* info = emkit::cli::add_info_command(app, info_args);
+    emkit::cli::select_args select_args;
+    CLI::App* select = emkit::cli::add_select_command(app, select_args);
 
     try {
       app.parse(argc, argv);
@@ -67,11 +85,37 @@ int main(int argc, char** argv) {
     }
 
     if (fit->parsed()) {
-      emkit::cli::run_fit_command(fit_args, std::cout);
+      if (!fit_quiet && !fit_json) {
+        emkit::cli::run_fit_command(fit_args, std::cout);
+        return 0;
+      }
+      std::ostringstream report;
+      emkit::cli::run_fit_command(fit_args, report);
+      if (fit_json) std::cout << emkit::cli::fit_json_text(fit_args.output) << std::flush;
+      return 0;
+    }
+    if (predict->parsed()) {
+      emkit::cli::run_predict_command(predict_args, std::cout);
+      return 0;
+    }
+    if (score->parsed()) {
+      emkit::cli::run_score_command(score_args, std::cout, std::cerr);
+      return 0;
+    }
+    if (sample->parsed()) {
+      emkit::cli::run_sample_command(sample_args, std::cout);
+      return 0;
+    }
+    if (info->parsed()) {
+      emkit::cli::run_info_command(info_args, std::cout);
+      return 0;
+    }
+    if (select->parsed()) {
+      emkit::cli::run_select_command(select_args, std::cout);
       return 0;
     }
     std::cout << app.help();
-    return report_error("no command given; expected one of: fit", exit_usage_error);
+    return report_error("no command given; expected one of: fit, predict, score, sample, info, select", exit_usage_error);
   } catch (const emkit::cli::usage_error& e) {
     return report_error(e.what(), exit_usage_error);
   } catch (const std::exception& e) {

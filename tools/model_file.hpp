@@ -355,7 +355,7 @@ template <class P>
   j["seconds"] = s.seconds;
   j["n_observations"] = measures.n_observations;
   j["total_weight"] = s.total_weight;
-  for (const auto& [key, value] : setting.items()) j[key] = value;
+  for (auto it = setting.begin(); it != setting.end(); ++it) j[it.key()] = it.value();
   j["restarts"] = how.restarts;
   j["seed"] = how.seed;
   j["tol"] = how.tolerance;

@@ -21,6 +21,7 @@
 #include <boost/random/normal_distribution.hpp>
 
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/types.hpp>
 
@@ -243,7 +244,7 @@ struct gaussian {
   void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
     const index K = static_cast<index>(ps.size());
     const index D = X.cols();
-    const Eigen::RowVectorXd shift = X.colwise().mean();
+    const Eigen::RowVectorXd shift = column_mean(X);
     const Eigen::MatrixXd Xs = X.rowwise() - shift;
     if (!diagonal_form()) {
       // One matrix product for all components: Z = Xs [P_1ᵀ … P_Kᵀ]; then z_nk = Z_k(n) − P_k(μ_k − c).
@@ -277,7 +278,7 @@ struct gaussian {
   /// shifted by its mean once; each component's scatter is then formed about its own
   /// chunk-weighted mean.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
-    const Eigen::RowVectorXd shift = X.colwise().mean();
+    const Eigen::RowVectorXd shift = column_mean(X);
     const Eigen::MatrixXd Xs = X.rowwise() - shift;
     const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − shift)
     const Eigen::RowVectorXd mass = W.colwise().sum();

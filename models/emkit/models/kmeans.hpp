@@ -41,6 +41,7 @@
 #include <emkit/framework/engine/check_data.hpp>
 #include <emkit/framework/engine/fitter.hpp>
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/estep/hard_estep.hpp>
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/init/policies.hpp>
@@ -150,7 +151,7 @@ struct fixed_spherical_gaussian {
     const index K = static_cast<index>(ps.size());
     const index D = X.cols();
     if (X.rows() == 0) return;
-    const Eigen::RowVectorXd shift = X.colwise().mean();
+    const Eigen::RowVectorXd shift = column_mean(X);
     const Eigen::MatrixXd Xs = X.rowwise() - shift;
     Eigen::MatrixXd M(D, K);
     for (index k = 0; k < K; ++k) M.col(k) = ps[static_cast<std::size_t>(k)].mean - shift.transpose();
@@ -173,7 +174,7 @@ struct fixed_spherical_gaussian {
   /// and used only for Q (the M-step needs the means alone).
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
-    const Eigen::RowVectorXd shift = X.colwise().mean();
+    const Eigen::RowVectorXd shift = column_mean(X);
     const Eigen::MatrixXd Xs = X.rowwise() - shift;
     const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − shift)
     const Eigen::VectorXd squares = W.transpose() * Xs.rowwise().squaredNorm();

@@ -9,6 +9,15 @@
 
 namespace emkit {
 
+namespace detail {
+/// Σ_n w_n v_n over a chunk, where a row of zero weight contributes 0 even if v_n = ±∞. A
+/// chunk is a few hundred rows; the chunk sums are then added with compensation, so the error
+/// of the whole sum does not grow with N.
+inline double weighted_chunk_sum(vector_ref w, const Eigen::ArrayXd& v) {
+  return (w.array() > 0).select(w.array() * v, 0.0).sum();
+}
+}  // namespace detail
+
 /// The exact posterior. Afterwards KL(q ‖ p(Z|X,θ)) = 0 and ELBO = ℓ.
 struct soft_estep {
   static constexpr bool is_hard = false;
@@ -29,16 +38,14 @@ struct soft_estep {
     // Σ_k r_nk L_nk, where r = 0 contributes 0 even if L = −∞.
     const Eigen::ArrayXd q = (E > 0).select(E * L.array(), 0.0).rowwise().sum();
     L = E.matrix();
-    for (index n = 0; n < L.rows(); ++n) {
-      const double wn = w[n];
-      if (wn == 0.0) continue;  // a zero-weight row contributes nothing, even if its density is 0
-      totals.log_likelihood += wn * lse[n];
-      totals.objective += wn * lse[n];
-      totals.expected += wn * q[n];
-      // H_n = −Σ r log r = −Σ r (L − lse) = lse − Σ r L; exact because the row sums to 1.
-      totals.entropy += wn * (lse[n] - q[n]);
-      totals.weight += wn;
-    }
+    const double ll = detail::weighted_chunk_sum(w, lse);
+    const double expected = detail::weighted_chunk_sum(w, q);
+    totals.log_likelihood += ll;
+    totals.objective += ll;
+    totals.expected += expected;
+    // H_n = −Σ r log r = −Σ r (L − lse) = lse − Σ r L; exact because the row sums to 1.
+    totals.entropy += detail::weighted_chunk_sum(w, lse - q);
+    totals.weight += w.sum();
   }
 };
 

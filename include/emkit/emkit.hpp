@@ -12,7 +12,6 @@
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/execution/threads.hpp>
 #include <emkit/framework/init/policies.hpp>
-#include <emkit/framework/verify/verify.hpp>
 
 #include <emkit/models/bernoulli.hpp>
 #include <emkit/models/gaussian.hpp>

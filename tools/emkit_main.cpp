@@ -4,6 +4,7 @@
 ///     emkit fit DATA.csv --covariance full -k 2 -o model.json [--trace trace.csv] ...
 ///     emkit predict MODEL.json DATA [--proba]     emkit score MODEL.json DATA [--threshold T]
 ///     emkit sample MODEL.json -n N [--seed S]     emkit info MODEL.json [--json]
+///     emkit select DATA --k 1..8 ...              emkit verify MODEL.json DATA [--json]
 ///
 /// Exit status: 0 on success (and for --help, --version); 2 for a command line that cannot
 /// be parsed or asks for something invalid (CLI11's parse errors, `usage_error`, no
@@ -25,6 +26,7 @@
 #include "fit_command.hpp"
 #include "research_commands.hpp"
 #include "select_command.hpp"
+#include "verify_command.hpp"
 
 namespace {
 
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
     CLI::App* info = emkit::cli::add_info_command(app, info_args);
     emkit::cli::select_args select_args;
     CLI::App* select = emkit::cli::add_select_command(app, select_args);
+    emkit::cli::verify_args verify_args;
+    CLI::App* verify = emkit::cli::add_verify_command(app, verify_args);
 
     try {
       app.parse(argc, argv);
@@ -114,8 +118,13 @@ int main(int argc, char** argv) {
       emkit::cli::run_select_command(select_args, std::cout);
       return 0;
     }
+    if (verify->parsed()) {
+      emkit::cli::run_verify_command(verify_args, std::cout);
+      return 0;
+    }
     std::cout << app.help();
-    return report_error("no command given; expected one of: fit, predict, score, sample, info, select", exit_usage_error);
+    return report_error("no command given; expected one of: fit, predict, score, sample, info, select, verify",
+                        exit_usage_error);
   } catch (const emkit::cli::usage_error& e) {
     return report_error(e.what(), exit_usage_error);
   } catch (const std::exception& e) {

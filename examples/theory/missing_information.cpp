@@ -14,7 +14,7 @@
 #include <boost/random/normal_distribution.hpp>
 
 #include <emkit/emkit.hpp>
-#include <emkit/framework/verify/verify.hpp>
+#include <emkit/models/verify/verify.hpp>
 
 int main() {
   try {

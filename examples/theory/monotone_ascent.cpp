@@ -17,7 +17,7 @@
 
 #include <emkit/emkit.hpp>
 #include <emkit/framework/io/csv.hpp>
-#include <emkit/framework/verify/verify.hpp>
+#include <emkit/models/verify/verify.hpp>
 
 int main(int argc, char** argv) {
   if (argc != 2 && argc != 3) {

@@ -1,5 +1,5 @@
 /// \file
-/// End-to-end tests of `emkit predict`, `emkit score`, `emkit sample` and `emkit info`: round
+/// End-to-end tests of `emkit predict`, `score`, `sample`, `info`, `select` and `verify`: round
 /// trips against the library on the same data, .npy (C and Fortran order) and standard input,
 /// a data file of the wrong width, values outside a family's support, and every error path
 /// (one line `emkit: error: ...`, a non-zero status, nothing on standard output, no file written).
@@ -28,6 +28,7 @@
 
 #include <emkit/emkit.hpp>
 #include <emkit/framework/io/csv.hpp>
+#include <emkit/models/verify/verify.hpp>
 
 #include "../../tools/model_file.hpp"
 
@@ -514,6 +515,82 @@ TEST_F(CliResearchTest, FitQuietAndJson) {
   EXPECT_EQ(j["log_likelihood"].get<double>(), m["log_likelihood"].get<double>());
   EXPECT_EQ(j["bic"].get<double>(), m["bic"].get<double>());
   EXPECT_EQ(j["model_file"], path("j.json"));
+}
+
+// ---- verify -----------------------------------------------------------------------------------
+
+/// `verify --json` gives what the library's `emkit::verify` gives on the loaded model, and at a
+/// converged fit of Old Faithful the theory holds: a stationary point (gradient and fixed-point
+/// step near 0), Louis' information equal to the finite-difference Hessian, and the observed EM
+/// rate equal to the largest eigenvalue of the EM map's Jacobian.
+TEST_F(CliResearchTest, VerifyJsonAgreesWithTheLibraryAndTheTheory) {
+  const std::string model = fit({faithful(), "-k", "2", "--seed", "3", "--tol", "1e-14"});
+  const json j = json::parse(ok({"verify", model, faithful(), "--json"}));
+  const emkit::cli::loaded_model m = emkit::cli::load(model);
+  const auto& f = std::get<emkit::cli::fitted<emkit::cli::gaussian_mixture>>(m.model);
+  const emkit::verify_report lib = emkit::verify(f.model, f.params, faithful_values());
+  EXPECT_EQ(j["family"], "gaussian");
+  EXPECT_EQ(j["gradient_norm"].get<double>(), lib.gradient_norm);
+  EXPECT_EQ(j["fixed_point_residual"].get<double>(), lib.fixed_point_residual);
+  EXPECT_EQ(j["hessian_agreement"].get<double>(), lib.hessian_agreement);
+  EXPECT_EQ(j["em_rate"].get<double>(), lib.em_rate);
+  EXPECT_EQ(j["missing_information_rate"].get<double>(), lib.missing_information_rate);
+  // K = 2, D = 2, full: 1 weight + 2 × (2 means + 3 covariance entries) = 11 free coordinates,
+  // and the derived weight π_1.
+  EXPECT_EQ(j["free_parameters"], 11);
+  ASSERT_EQ(j["standard_errors"].size(), 12u);
+  EXPECT_EQ(j["standard_errors"][11]["derived"], true);
+  for (const json& s : j["standard_errors"]) EXPECT_GT(s["value"].get<double>(), 0.0) << s["name"];
+  // The two weights' standard errors are equal (π_1 = 1 − π_0).
+  EXPECT_NEAR(j["standard_errors"][0]["value"].get<double>(), j["standard_errors"][11]["value"].get<double>(), 1e-9);
+  const double ll = j["log_likelihood"].get<double>();
+  EXPECT_LT(j["gradient_norm"].get<double>(), 1e-4 * std::abs(ll));
+  EXPECT_LT(j["fixed_point_residual"].get<double>(), 1e-6);
+  EXPECT_LT(j["hessian_agreement"].get<double>(), 1e-4);
+  EXPECT_TRUE(j["information_positive_definite"].get<bool>());
+  const double rate = j["em_rate"].get<double>();
+  EXPECT_GT(rate, 0.0);
+  EXPECT_LT(rate, 1.0);
+  EXPECT_NEAR(rate, j["missing_information_rate"].get<double>(), 1e-3);
+  EXPECT_NEAR(rate, j["missing_information_rate_louis"].get<double>(), 1e-3);
+
+  const std::string text = ok({"verify", model, faithful()});
+  EXPECT_THAT(text, HasSubstr("gradient norm"));
+  EXPECT_THAT(text, HasSubstr("component[1].mean[0]"));
+}
+
+TEST_F(CliResearchTest, VerifyWorksForCountsBinaryAndKMeansModels) {
+  write_text(path("counts.csv"), "a,b\n1,2\n3,4\n0,5\n2,2\n9,8\n7,9\n8,7\n10,11\n");
+  const json po = json::parse(ok({"verify", fit({path("counts.csv"), "-k", "2", "--family", "poisson"}, "po.json"),
+                                  path("counts.csv"), "--json"}));
+  EXPECT_EQ(po["family"], "poisson");
+  EXPECT_EQ(po["free_parameters"], 5);  // 1 weight + 2 × 2 rates
+  EXPECT_LT(po["fixed_point_residual"].get<double>(), 1e-3);
+  write_text(path("binary.csv"), "1,1,0\n1,1,1\n1,0,0\n0,0,1\n0,1,1\n0,0,1\n1,1,0\n0,0,0\n");
+  const json be = json::parse(ok({"verify", fit({path("binary.csv"), "-k", "1", "--family", "bernoulli"}, "be.json"),
+                                  path("binary.csv"), "--json"}));
+  EXPECT_EQ(be["free_parameters"], 3);
+  // K = 1: the maximum likelihood is the column means, so the gradient is 0 up to differences.
+  EXPECT_LT(be["gradient_norm"].get<double>(), 1e-6);
+  const json km = json::parse(
+      ok({"verify", fit({faithful(), "-k", "2", "--family", "kmeans"}, "km.json"), faithful(), "--json"}));
+  EXPECT_EQ(km["family"], "kmeans");
+  EXPECT_TRUE(km.contains("em_rate"));
+}
+
+TEST_F(CliResearchTest, VerifyErrors) {
+  write_text(path("mixed.csv"), "0.5,1,0\n1.5,2,1\n-0.3,0,1\n2.2,3,0\n0.1,1,1\n");
+  const std::string product =
+      fit({path("mixed.csv"), "-k", "1", "--family", "product", "--columns", "gaussian-diag:0,poisson:1,bernoulli:2"},
+          "p.json");
+  fails({"verify", product, path("mixed.csv")}, "product family has no parameterisation", 2);
+  const std::string model = faithful_model();
+  write_text(path("wide.csv"), "1,2,3\n4,5,6\n");
+  fails({"verify", model, path("wide.csv")}, "has 3 columns, but the model");
+  fails({"verify", model, path("missing.csv")}, "missing.csv");
+  fails({"verify", path("missing.json"), faithful()}, "missing.json");
+  fails({"verify", model, faithful(), "--hessian-max-coordinates", "-1"}, "--hessian-max-coordinates", 2);
+  fails({"verify", model}, "DATA", 2);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <emkit/emkit.hpp>
-#include <emkit/framework/verify/verify.hpp>
+#include <emkit/models/verify/verify.hpp>
 
 #include "support/data.hpp"
 

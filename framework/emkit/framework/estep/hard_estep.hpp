@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 
 #include <emkit/framework/engine/estep_totals.hpp>
+#include <emkit/framework/estep/soft_estep.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
@@ -15,25 +16,37 @@ namespace emkit {
 struct hard_estep {
   static constexpr bool is_hard = true;
 
+  /// Column by column over the (column-major) block, so that every step runs vectorised and no
+  /// second block is allocated: the running maximum and its first index, then ℓ_n = m_n +
+  /// log Σ_k exp(L_nk − m_n) for the record, then the one-hot rows.
   void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
-    // ℓ_n for the record, as in the soft E-step: block-wise so that exp runs vectorised.
-    const Eigen::ArrayXd m = L.rowwise().maxCoeff().array();
-    const Eigen::ArrayXd finite_m = m.isFinite().select(m, 0.0);
-    Eigen::ArrayXXd E = L.array().colwise() - finite_m;  // a plain array, so that exp vectorises
-    E = E.exp();
-    const Eigen::ArrayXd lse = finite_m + E.rowwise().sum().log();
-    for (index n = 0; n < L.rows(); ++n) {
-      index best = 0;
-      L.row(n).maxCoeff(&best);  // the first maximum: ties go to the lowest k
-      L.row(n).setZero();
-      L(n, best) = 1.0;
-      const double wn = w[n];
-      if (wn == 0.0) continue;
-      totals.log_likelihood += wn * lse[n];
-      totals.objective += wn * m[n];
-      totals.expected += wn * m[n];
-      totals.weight += wn;
+    const index N = L.rows(), K = L.cols();
+    Eigen::ArrayXd m = L.col(0).array();
+    Eigen::ArrayXd best = Eigen::ArrayXd::Zero(N);  // the argmax, as a double: the loop below is branch-free
+    for (index k = 1; k < K; ++k) {
+      const double* column = L.col(k).data();
+      const double kd = static_cast<double>(k);
+      for (index n = 0; n < N; ++n) {           // compiled to vector compares and blends
+        const bool greater = column[n] > m[n];  // strict: ties stay with the lower k
+        best[n] = greater ? kd : best[n];
+        m[n] = greater ? column[n] : m[n];
+      }
     }
+    const Eigen::ArrayXd finite_m = m.isFinite().select(m, 0.0);  // a row of −∞ stays −∞, not NaN
+    Eigen::ArrayXd shifted(N);
+    Eigen::ArrayXd s = Eigen::ArrayXd::Zero(N);
+    for (index k = 0; k < K; ++k) {
+      shifted = L.col(k).array() - finite_m;  // a plain array, so that exp vectorises
+      s += shifted.exp();
+    }
+    const Eigen::ArrayXd lse = finite_m + s.log();
+    L.setZero();
+    for (index n = 0; n < N; ++n) L(n, static_cast<index>(best[n])) = 1.0;
+    const double classification = detail::weighted_chunk_sum(w, m);
+    totals.log_likelihood += detail::weighted_chunk_sum(w, lse);
+    totals.objective += classification;
+    totals.expected += classification;
+    totals.weight += w.sum();
   }
 };
 

@@ -421,7 +421,12 @@ class json_path_tracker {
     return true;
   }
   bool key(string_t& k) {
+    // The key goes into a one-line message: control characters (a JSON "\n") become '?'.
     frames_.back().key = k;
+    for (char& c : frames_.back().key) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) c = '?';
+    }
     frames_.back().value_seen = false;
     return true;
   }
@@ -623,12 +628,16 @@ class model_reader {
     const std::string expected = "expected " + counted(rows, "row") + " of " + counted(cols, "number");
     const std::string at = path + where;
     if (!j.is_array() || static_cast<index>(j.size()) != rows) fail(at, expected + ", found " + describe_json(j));
-    Eigen::MatrixXd m(rows, cols);
+    // Every row's length before the rows×cols allocation: the sizes come from the file.
     for (index i = 0; i < rows; ++i) {
       const json& row = j[static_cast<std::size_t>(i)];
       if (!row.is_array() || static_cast<index>(row.size()) != cols) {
         fail(at, emkit::detail::concat(expected, ", found row ", i, " ", describe_json(row)));
       }
+    }
+    Eigen::MatrixXd m(rows, cols);
+    for (index i = 0; i < rows; ++i) {
+      const json& row = j[static_cast<std::size_t>(i)];
       for (index d = 0; d < cols; ++d) m(i, d) = finite(row[static_cast<std::size_t>(d)], element(at, {i, d}));
     }
     return m;
@@ -763,6 +772,9 @@ template <class Check>
     r.fail("blocks", "expected a non-empty array of blocks, found " + describe_json(blocks));
   }
   fitted<product_mixture> out;
+  // K comes from the file: check it against the K weights the file holds before allocating K
+  // components (a 200-byte file may say k = 2^31).
+  out.params.weights = read_weights(r, doc, K);
   out.params.components.resize(static_cast<std::size_t>(K));
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const json& blk = blocks[b];
@@ -877,8 +889,9 @@ template <class Check>
     return out;
   }
   if (family == "product") {
-    fitted<product_mixture> f = read_product(r, doc, K, D);
-    return finish(f);
+    fitted<product_mixture> f = read_product(r, doc, K, D);  // has read the weights
+    f.params.dimension = D;
+    return f;
   }
   r.fail("family",
          "\"" + display_name(family) + "\" is unknown, expected gaussian, poisson, bernoulli, kmeans or product");

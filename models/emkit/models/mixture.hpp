@@ -13,6 +13,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
@@ -80,6 +81,17 @@ struct mixture {
   }
 
   [[nodiscard]] index num_components(const params_type& theta) const { return theta.size(); }
+
+  /// Checks hand-made or loaded θ before it is used: at least one component, one weight per
+  /// component, and weights that are a distribution (finite, ≥ 0, summing to 1 within 1e-9).
+  /// Throws `invalid_option` naming `where` and `theta.weights`.
+  void validate_params(const params_type& theta, std::string_view where) const {
+    check_option(theta.size() >= 1 && theta.weights.size() == theta.size(), where, "theta.weights.size()",
+                 theta.weights.size(), detail::concat("the number of components ", theta.size(), " (at least 1)"));
+    check_option(
+        theta.weights.allFinite() && theta.weights.minCoeff() >= 0 && std::abs(theta.weights.sum() - 1.0) < 1e-9, where,
+        "theta.weights", "not a distribution", "non-negative weights summing to 1");
+  }
 
   void validate_data(matrix_ref X) const {
     if constexpr (HasValidateData<Family>) family.validate_data(X);
@@ -254,12 +266,8 @@ requires HasSample<Family>
 [[nodiscard]] mixture_draws sample(const mixture<Family>& model, const typename mixture<Family>::params_type& theta,
                                    index n, std::uint64_t seed) {
   check_option(n >= 0, "sample", "n", n, ">= 0");
-  check_shape(theta.size() >= 1 && theta.weights.size() == theta.size(), "sample", "theta.weights.size()",
-              theta.weights.size(), "the number of components " + std::to_string(theta.size()));
+  model.validate_params(theta, "sample");
   check_shape(theta.dimension >= 1, "sample", "theta.dimension", theta.dimension, ">= 1 (set it to D)");
-  check_option(theta.weights.allFinite() && theta.weights.minCoeff() >= 0 &&
-                   std::abs(theta.weights.sum() - 1.0) < 1e-9,
-               "sample", "theta.weights", "not a distribution", "non-negative weights summing to 1");
   random_engine rng = make_engine(seed);
   mixture_draws out{Eigen::MatrixXd(n, theta.dimension), Eigen::VectorX<index>(n)};
   for (index i = 0; i < n; ++i) {

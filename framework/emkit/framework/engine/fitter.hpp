@@ -89,6 +89,7 @@ struct fitter {
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     options.validate();
+    if constexpr (requires { init.validate(); }) init.validate();  // the policy's own options
     check_data(data, "fit");
     check_weights(weights, data.rows(), "fit");
     check_components(K, data.rows(), "fit");

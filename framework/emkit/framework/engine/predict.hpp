@@ -24,6 +24,7 @@ template <LatentModel M, class F>
 void for_each_log_joint(const M& model, const typename M::params_type& theta, matrix_ref X, std::string_view where,
                         F&& f) {
   check_data(X, where);
+  if constexpr (requires { model.validate_params(theta, where); }) model.validate_params(theta, where);
   model.validate_data(X);
   const index K = model.num_components(theta);
   for (index begin = 0; begin < X.rows(); begin += predict_chunk_rows) {

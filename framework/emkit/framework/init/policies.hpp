@@ -35,9 +35,13 @@ inline index draw_proportional(const Eigen::VectorXd& p, double total, random_en
 /// Greedy k-means++ (Arthur & Vassilvitskii, with scikit-learn's 2 + ⌊ln K⌋ local trials):
 /// each new centre is the best of a few rows drawn with probability ∝ w_n·D(x_n)².
 struct kmeans_plus_plus {
-  int local_trials = 0;  ///< 0: 2 + ⌊ln K⌋
+  int local_trials = 0;  ///< candidates per centre, at least 0; 0: 2 + ⌊ln K⌋
+
+  /// Throws `invalid_option` naming `local_trials` when it is negative.
+  void validate() const { check_option(local_trials >= 0, "kmeans_plus_plus", "local_trials", local_trials, ">= 0"); }
 
   [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
+    validate();
     const index N = X.rows();
     const int trials = local_trials > 0 ? local_trials : 2 + static_cast<int>(std::log(static_cast<double>(K)));
     Eigen::MatrixXd centers(K, X.cols());
@@ -96,11 +100,15 @@ struct random_responsibility_init {
 struct given_means {
   Eigen::MatrixXd means;
 
+  /// Throws `invalid_option` when a mean is NaN or infinite (its shape is checked against
+  /// K and the data by `initialize`).
+  void validate() const { check_option(means.allFinite(), "given_means", "means", "non-finite value", "finite means"); }
+
   [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref, index K, random_engine&) const {
     check_shape(means.rows() == K, "given_means", "means.rows()", means.rows(), "K = " + std::to_string(K));
     check_shape(means.cols() == X.cols(), "given_means", "means.cols()", means.cols(),
                 "the data's dimension " + std::to_string(X.cols()));
-    check_option(means.allFinite(), "given_means", "means", "non-finite value", "finite means");
+    validate();
     return nearest_centers{means};
   }
 };

@@ -3,7 +3,9 @@
 /// The settings of a fit: an aggregate with defaults and `validate()`.
 
 #include <cstdint>
+#include <functional>
 
+#include <emkit/framework/engine/iteration_record.hpp>
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/monitor/monitor.hpp>
 #include <emkit/framework/types.hpp>
@@ -22,6 +24,10 @@ struct fit_options {
   std::uint64_t seed = 0;  ///< restart r draws from stream r of this seed
   index chunk_rows = 256;  ///< rows per chunk of the fused pass (cache-sized)
   monitor_options monitor{};
+  /// Called on the fitting thread with the restart (0-based) and each record as it is appended
+  /// to that restart's trace: iteration 0 (the initial parameters), then every EM iteration.
+  /// For progress displays; it must not throw. Empty (the default): not called.
+  std::function<void(int restart, const iteration_record& record)> on_iteration;
 
   /// Throws `invalid_option` naming the field, its value and the accepted range.
   void validate() const {

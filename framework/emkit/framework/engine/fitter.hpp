@@ -215,6 +215,7 @@ struct fitter {
     fit_result<typename M::params_type> out;
     out.summary.total_weight = pass.totals.weight.value();
     out.summary.trace.push_back(current);
+    if (options.on_iteration) options.on_iteration(restart, current);
     bool converged = false;
     int t = 0;
     while (t < options.max_iterations && !converged) {
@@ -262,6 +263,7 @@ struct fitter {
       q_now = q_after;
       current = rec;
       out.summary.trace.push_back(rec);
+      if (options.on_iteration) options.on_iteration(restart, rec);
     }
     if (!converged) {
       events.warn(

@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev
   libcli11-dev             # command-line parsing
   nlohmann-json3-dev       # model files
+  gnuplot-nox              # emkit plot: PNG and SVG pictures
 )
 
 missing=()

@@ -5,6 +5,7 @@
 ///     emkit predict MODEL.json DATA [--proba]     emkit score MODEL.json DATA [--threshold T]
 ///     emkit sample MODEL.json -n N [--seed S]     emkit info MODEL.json [--json]
 ///     emkit select DATA --k 1..8 ...              emkit verify MODEL.json DATA [--json]
+///     emkit plot {clusters MODEL.json DATA | trace TRACE.csv | selection TABLE.csv} -o OUT.png|.svg
 ///
 /// Exit status: 0 on success (and for --help, --version); 2 for a command line that cannot
 /// be parsed or asks for something invalid (CLI11's parse errors, `usage_error`, no
@@ -24,6 +25,7 @@
 
 #include "cli_files.hpp"
 #include "fit_command.hpp"
+#include "plot_command.hpp"
 #include "research_commands.hpp"
 #include "select_command.hpp"
 #include "verify_command.hpp"
@@ -60,8 +62,8 @@ int main(int argc, char** argv) {
 
     emkit::cli::fit_args fit_args;
     CLI::App* fit = emkit::cli::add_fit_command(app, fit_args);
-    bool fit_quiet = false, fit_json = false;
-    fit->add_flag("--quiet", fit_quiet, "Print nothing on success");
+    bool fit_json = false;
+    fit->add_flag("--quiet", fit_args.quiet, "Print nothing on success (and no progress line)");
     fit->add_flag("--json", fit_json, "Print a machine-readable summary (JSON) instead of the report");
     emkit::cli::predict_args predict_args;
     CLI::App* predict = emkit::cli::add_predict_command(app, predict_args);
@@ -75,6 +77,8 @@ int main(int argc, char** argv) {
     CLI::App* select = emkit::cli::add_select_command(app, select_args);
     emkit::cli::verify_args verify_args;
     CLI::App* verify = emkit::cli::add_verify_command(app, verify_args);
+    emkit::cli::plot_args plot_args;
+    CLI::App* plot = emkit::cli::add_plot_command(app, plot_args);
 
     try {
       app.parse(argc, argv);
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
     }
 
     if (fit->parsed()) {
-      if (!fit_quiet && !fit_json) {
+      if (!fit_args.quiet && !fit_json) {
         emkit::cli::run_fit_command(fit_args, std::cout);
         return 0;
       }
@@ -122,8 +126,12 @@ int main(int argc, char** argv) {
       emkit::cli::run_verify_command(verify_args, std::cout);
       return 0;
     }
+    if (plot->parsed()) {
+      emkit::cli::run_plot_command(plot_args, std::cout);
+      return 0;
+    }
     std::cout << app.help();
-    return report_error("no command given; expected one of: fit, predict, score, sample, info, select, verify",
+    return report_error("no command given; expected one of: fit, predict, score, sample, info, select, verify, plot",
                         exit_usage_error);
   } catch (const emkit::cli::usage_error& e) {
     return report_error(e.what(), exit_usage_error);

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -31,6 +32,7 @@
 #include "cli_files.hpp"
 #include "model_file.hpp"
 #include "model_report.hpp"
+#include "progress.hpp"
 #include "trace_csv.hpp"
 
 namespace emkit::cli {
@@ -53,6 +55,10 @@ struct fit_args {
   int threads = 0;
   std::string trace;
   std::string output;
+  std::string progress = "auto";  ///< --progress: auto (on a terminal), always or never
+  bool quiet = false;             ///< --quiet: print nothing on success (and no progress line)
+  /// Not an option: called with every iteration record of the fit (the progress line).
+  std::function<void(int, const iteration_record&)> on_iteration;
   bool covariance_given = false;  ///< --covariance was on the command line (only gaussian takes it)
   bool reg_covar_given = false;   ///< --reg-covar was on the command line (only Gaussian components take it)
 };
@@ -71,6 +77,16 @@ inline CLI::Validator unsigned_64_validator() {
         return {};
       },
       "");
+}
+
+/// Adds `--progress auto|always|never` to `command`, storing into `mode`.
+inline void add_progress_option(CLI::App& command, std::string& mode) {
+  command
+      .add_option("--progress", mode,
+                  "A progress line on standard error (restart, iteration, log-likelihood, change): auto (when "
+                  "standard error is a terminal), always or never; --quiet means never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}));
 }
 
 /// Adds the `fit` subcommand to `app`, storing into `args` (which must outlive parsing).
@@ -119,6 +135,7 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
       ->capture_default_str();
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
   fit->add_option("-o,--output", args.output, "Write the fitted model to this JSON file")->required();
+  add_progress_option(*fit, args.progress);
   return fit;
 }
 
@@ -245,6 +262,7 @@ using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsib
   options.max_iterations = a.max_iter;
   options.restarts = a.restarts;
   options.seed = a.seed;
+  options.on_iteration = a.on_iteration;
   return options;
 }
 
@@ -429,15 +447,19 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
                                ? make_init_policy(a.init)
                                : init_policy{given_means{read_means(a.init_means, K, X.cols(), a.data)}};
 
+  progress_line progress(std::cerr, progress_wanted(a.progress, a.quiet));
+  fit_args with_progress = a;
+  with_progress.on_iteration = progress.callback(a.restarts);
   const fit_outcome fit = [&] {
     try {
-      fit_outcome result = fit_family(a, data, init, K, w);
+      fit_outcome result = fit_family(with_progress, data, init, K, w);
       result.report.warnings = condense_floor_warnings(result.report.warnings);
       return result;
     } catch (const numerical_error& e) {
       throw numerical_error("fitting " + display_name(a.data) + ": " + e.what());
     }
   }();
+  progress.finish();
 
   fit_provenance how;
   how.data_file = a.data;

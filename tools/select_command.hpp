@@ -2,7 +2,8 @@
 /// \file
 /// `emkit select`: fits Gaussian mixtures over a grid of K and covariance types, prints a
 /// table of log-likelihood, BIC, AIC, ICL and K-fold cross-validated held-out log-likelihood,
-/// and writes the best model by the chosen criterion (with `save`, model_file.hpp).
+/// and writes the best model by the chosen criterion (with `save`, model_file.hpp); `--table`
+/// writes the table as CSV for `emkit plot selection`.
 
 #include <charconv>
 #include <cmath>
@@ -19,11 +20,14 @@
 #include <Eigen/Core>
 
 #include <emkit/emkit.hpp>
+#include <emkit/framework/io/atomic_file.hpp>
 
 #include "cli_files.hpp"
 #include "fit_command.hpp"
 #include "model_file.hpp"
+#include "progress.hpp"
 #include "research_commands.hpp"
+#include "trace_csv.hpp"
 
 namespace emkit::cli {
 
@@ -41,6 +45,8 @@ struct select_args {
   int threads = 0;
   std::string delimiter = ",";
   std::string output;
+  std::string table;              ///< --table: the table as CSV
+  std::string progress = "auto";  ///< --progress
 };
 
 inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
@@ -63,6 +69,10 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
   c->add_option("--threads", a.threads, "Worker threads (0: all cores)")->capture_default_str();
   c->add_option("--delimiter", a.delimiter, "CSV delimiter (one character, or 'tab')")->capture_default_str();
   c->add_option("-o,--output", a.output, "Write the best model to this JSON file")->required();
+  c->add_option("--table", a.table,
+                "Also write the table to this CSV file (columns k, covariance, log_likelihood, bic, aic, icl, "
+                "cv_loglik_per_obs, best), as emkit plot selection reads it");
+  add_progress_option(*c, a.progress);
   return c;
 }
 
@@ -74,7 +84,8 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
   const auto integer = [&](std::string_view s) {
     index v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) fail("'" + std::string(s) + "' is not an integer");
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+      fail("'" + std::string(s) + "' is not an integer");
     if (v < 1) fail("K must be at least 1");
     return v;
   };
@@ -141,7 +152,8 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
     std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(std::min(j, i))]);
   }
   std::vector<int> fold(static_cast<std::size_t>(N));
-  for (index i = 0; i < N; ++i) fold[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = static_cast<int>(i % folds);
+  for (index i = 0; i < N; ++i)
+    fold[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = static_cast<int>(i % folds);
   return fold;
 }
 
@@ -183,7 +195,24 @@ struct candidate {
   data_file out;
   out.path = data.path;
   out.table.values.resize(static_cast<index>(rows.size()), data.table.values.cols());
-  for (std::size_t i = 0; i < rows.size(); ++i) out.table.values.row(static_cast<index>(i)) = data.table.values.row(rows[i]);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    out.table.values.row(static_cast<index>(i)) = data.table.values.row(rows[i]);
+  return out;
+}
+
+/// The header of `select --table`'s CSV file.
+inline constexpr const char* selection_table_header = "k,covariance,log_likelihood,bic,aic,icl,cv_loglik_per_obs,best";
+
+/// The table as CSV: `selection_table_header`, then one line per candidate with 17 significant
+/// digits ("nan" for a fit that failed), `best` 1 on the chosen row and 0 elsewhere.
+[[nodiscard]] inline std::string selection_table_csv(const std::vector<candidate>& table, const candidate* best) {
+  std::string out = selection_table_header;
+  out += '\n';
+  for (const candidate& c : table) {
+    out += std::to_string(c.k) + ',' + c.covariance;
+    for (double v : {c.log_likelihood, c.bic, c.aic, c.icl, c.cv}) out += ',' + format_double(v);
+    out += &c == best ? ",1\n" : ",0\n";
+  }
   return out;
 }
 
@@ -203,15 +232,27 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
   if (same_file(a.data, a.output)) {
     throw usage_error("-o " + display_name(a.output) + ": would overwrite the input file " + display_name(a.data));
   }
+  if (!a.table.empty()) {
+    check_output_path("--table", a.table);
+    if (same_file(a.table, a.output))
+      throw usage_error("--table " + display_name(a.table) + ": is the same file as -o");
+    if (same_file(a.data, a.table)) {
+      throw usage_error("--table " + display_name(a.table) + ": would overwrite the input file " +
+                        display_name(a.data));
+    }
+  }
+  progress_line progress(std::cerr, progress_wanted(a.progress, false));
 
   const data_file data = read_data(a.data, options);
   const matrix_ref X = data.table.values;
   const index N = X.rows();
   for (index k : ks) {
-    if (k > N) throw data_error(detail::concat(display_name(a.data), ": --k ", k, " exceeds the number of rows (", N, ")"));
+    if (k > N)
+      throw data_error(detail::concat(display_name(a.data), ": --k ", k, " exceeds the number of rows (", N, ")"));
   }
   if (a.folds > N) {
-    throw data_error(detail::concat(display_name(a.data), ": --folds ", a.folds, " exceeds the number of rows (", N, ")"));
+    throw data_error(
+        detail::concat(display_name(a.data), ": --folds ", a.folds, " exceeds the number of rows (", N, ")"));
   }
   const Eigen::VectorXd w = Eigen::VectorXd::Ones(N);
   const init_policy init = kmeans_plus_plus{};
@@ -223,7 +264,10 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
       candidate c;
       c.k = k;
       c.covariance = cov;
-      const fit_args f = candidate_fit_args(a, k, cov);
+      fit_args f = candidate_fit_args(a, k, cov);
+      f.on_iteration = progress.callback(a.restarts);
+      const std::string label = "k " + std::to_string(k) + " " + cov;
+      progress.set_label(label + ": ");
       try {
         fit_outcome fit = fit_family(f, data, init, k, w);
         const auto& g = std::get<fitted<gaussian_mixture>>(fit.model);
@@ -252,9 +296,9 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
             ok = false;
             break;
           }
+          progress.set_label(label + ", fold " + std::to_string(fo + 1) + "/" + std::to_string(a.folds) + ": ");
           try {
-            const fit_outcome tf =
-                fit_family(f, train, init, k, Eigen::VectorXd::Ones(train.table.values.rows()));
+            const fit_outcome tf = fit_family(f, train, init, k, Eigen::VectorXd::Ones(train.table.values.rows()));
             const auto& g = std::get<fitted<gaussian_mixture>>(tf.model);
             held_out += log_likelihood(g.model, g.params, test.table.values);
           } catch (const numerical_error&) {
@@ -266,6 +310,7 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
       table.push_back(std::move(c));
     }
   }
+  progress.finish();
 
   // The best: lowest BIC, AIC or ICL, or highest CV; NaN never wins; ties to the first.
   const candidate* best = nullptr;
@@ -293,9 +338,11 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
   how.seed = a.seed;
   how.tolerance = a.tol;
   how.max_iterations = a.max_iter;
+  if (!a.table.empty()) io::write_file_atomically(a.table, selection_table_csv(table, best));
   save(a.output, best->fit->model, best->fit->report, measure_fit(best->fit->model, X, w), how);
 
-  std::string text = "    k  covariance    log-likelihood             BIC             AIC             ICL  cv-loglik/obs\n";
+  std::string text =
+      "    k  covariance    log-likelihood             BIC             AIC             ICL  cv-loglik/obs\n";
   for (const candidate& c : table) {
     char head[64];
     std::snprintf(head, sizeof head, "%5lld  %-10s", static_cast<long long>(c.k), c.covariance.c_str());

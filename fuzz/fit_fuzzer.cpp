@@ -1,5 +1,5 @@
-// libFuzzer target (not run in CI until the fixes listed in docs/reliability.md land): the whole
-// path from a CSV file to a fit. The bytes are read as CSV; the table (at most 64 rows and 4
+// libFuzzer target (not yet fuzzed in CI; its corpus replays as the test fuzz_corpus.fit_fuzzer): the
+// whole path from a CSV file to a fit. The bytes are read as CSV; the table (at most 64 rows and 4
 // columns) is fitted by a Gaussian mixture (each covariance type) and by K-means. Each fit
 // either throws an emkit::error or returns parameters, log-likelihood and objective that are
 // all finite, with the monitor set to throw. This is the "never NaN" promise on arbitrary data.

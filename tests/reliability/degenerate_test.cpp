@@ -32,7 +32,9 @@ using emkit::reliability::strict_fitter;
 using emkit::reliability::strict_kmeans;
 using emkit::reliability::two_clusters;
 using emkit::reliability::uniform_matrix;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using poisson_mixture = emkit::mixture<emkit::poisson>;
 using bernoulli_mixture = emkit::mixture<emkit::bernoulli>;
@@ -353,15 +355,11 @@ TEST(Degenerate, ClustersFarApartRelativeToTheirWidthKeepTheLikelihoodExact) {
       wrong.push_back(emkit::detail::concat("kmeans at gap ", gap, ": inertia ", from_objective, ", exact ", exact,
                                             ", ", km.summary.violations.size(), " violation(s)"));
   }
-  if (!wrong.empty()) {
-    std::string list;
-    for (const std::string& w : wrong) list += "\n  " + w;
-    GTEST_SKIP() << "needs fix: gaussian::log_density_all (diagonal and spherical: ‖x‖²_P − 2x·Pμ + ‖μ‖²_P; full and "
-                    "tied: P(x − c) − P(μ − c)) and fixed_spherical_gaussian::squared_distances_all expand about the "
-                    "chunk mean c, which cancels when the chunk spans clusters far apart relative to their width. "
-                    "Compute each component's term from x − μ_k directly (same O(N·K·D²) / O(N·K·D) cost):"
-                 << list;
-  }
+  // Before the accuracy guard of scaled_squared_distances: ℓ off by 4 (diagonal) and 57
+  // (spherical) at 1e8, K-means' inertia off by half, monitor violations.
+  std::string list;
+  for (const std::string& w : wrong) list += "\n  " + w;
+  EXPECT_TRUE(wrong.empty()) << list;
 }
 
 TEST(Degenerate, OneOutlierDoesNotCorruptTheFitOfTheOtherRows) {
@@ -394,14 +392,11 @@ TEST(Degenerate, OneOutlierDoesNotCorruptTheFitOfTheOtherRows) {
                                             exact, ", ", km.summary.violations.size(), " violation(s)",
                                             km.summary.converged ? "" : ", not converged"));
   }
-  if (!wrong.empty()) {
-    std::string list;
-    for (const std::string& w : wrong) list += "\n  " + w;
-    GTEST_SKIP() << "needs fix: the cancellation of ClustersFarApartRelativeToTheirWidthKeepTheLikelihoodExact, "
-                    "caused by a single outlier in the chunk (diagonal: log-likelihood off by 12 with an outlier at "
-                    "1e6; +96650 where the exact value is -1009 at 1e12, thousands of violations, not converged):"
-                 << list;
-  }
+  // Before the fix (the guarded expansion, and statistics from deviations about each
+  // component's own mean): the diagonal ℓ was +96650 where the exact value is −1009 at 1e12.
+  std::string list;
+  for (const std::string& w : wrong) list += "\n  " + w;
+  EXPECT_TRUE(wrong.empty()) << list;
 }
 
 TEST(Degenerate, AOnePointComponentFarFromTheOthersPassesTheMonitor) {
@@ -417,13 +412,9 @@ TEST(Degenerate, AOnePointComponentFarFromTheOthersPassesTheMonitor) {
       failed.push_back(std::string(to_string(c)) + ": " + e.what());
     }
   }
-  if (!failed.empty()) {
-    std::string list;
-    for (const std::string& f : failed) list += "\n  " + f;
-    GTEST_SKIP() << "needs fix: the same cancellation as ClustersFarApartRelativeToTheirWidthKeepTheLikelihoodExact "
-                    "(gaussian::log_density_all, diagonal and spherical); the monitor, set to raise, reports it:"
-                 << list;
-  }
+  std::string list;
+  for (const std::string& f : failed) list += "\n  " + f;
+  EXPECT_TRUE(failed.empty()) << list;
 }
 
 TEST(Degenerate, APointFarFromEveryComponentHasAFiniteLogDensityUntilItOverflows) {
@@ -439,9 +430,6 @@ TEST(Degenerate, APointFarFromEveryComponentHasAFiniteLogDensityUntilItOverflows
   // So far away that (x − μ)²/σ² overflows: p(x | θ) is 0 in double precision, log p = −∞.
   far << 1e200;
   EXPECT_EQ(emkit::score_samples(gmm{}, r.params, far)[0], -std::numeric_limits<double>::infinity());
-  GTEST_SKIP() << "needs fix: predict.hpp predict_proba gives NaN (−∞ − (−∞)) and predict gives label 0 for a row "
-                  "whose log joint is −∞ in every component; throw numerical_error naming the row (\"row 0 has "
-                  "zero density under every component\")";
   EXPECT_THAT(message_of<emkit::numerical_error>([&] { (void)emkit::predict_proba(gmm{}, r.params, far); }),
               HasSubstr("row 0"));
   EXPECT_THAT(message_of<emkit::numerical_error>([&] { (void)emkit::predict(gmm{}, r.params, far); }),
@@ -503,27 +491,23 @@ TEST(Degenerate, DataWhoseSquaredSpreadOverflowsIsANamedError) {
   for (const covariance_type c : every_covariance_type()) {
     EXPECT_THROW((void)random_rows_fitter.fit(gaussian_model(c), X, 2), emkit::numerical_error) << to_string(c);
   }
-  GTEST_SKIP() << "needs fix: (1) the message says 'covariance is not positive definite (smallest variance inf); "
-                  "increase reg_covar' — gaussian::maximize should test the scatter for overflow and say "
-                  "'component k: the scatter overflows double precision (data spread ~1e200); rescale the data'. "
-                  "(2) K-means (random_rows) on this data returns log-likelihood NaN with 'monitor: all checks "
-                  "passed' and re-seeds every iteration: fitter::run_restart should throw numerical_error when an "
-                  "E-pass gives a non-finite log-likelihood or objective ('fit: log-likelihood is nan at restart "
-                  "r, iteration t'), so the restart is reported as failed";
-  EXPECT_THAT(message_of<emkit::numerical_error>([&] { (void)random_rows_fitter.fit(gmm{}, X, 2); }),
-              HasSubstr("overflow"));
+  // The message names the overflow and the column, not reg_covar (no regularisation helps).
+  for (const covariance_type c : every_covariance_type()) {
+    EXPECT_THAT(message_of<emkit::numerical_error>([&] { (void)random_rows_fitter.fit(gaussian_model(c), X, 2); }),
+                AllOf(HasSubstr("column 0 overflows double precision"), HasSubstr("rescale the data"),
+                      Not(HasSubstr("reg_covar"))))
+        << to_string(c);
+  }
+  // K-means: every squared distance but a row's own overflows, so most rows have no finite
+  // log joint; the E-step names the first instead of returning ℓ = NaN.
   EXPECT_THAT(message_of<emkit::numerical_error>(
                   [&] { (void)strict_kmeans<emkit::random_rows>().fit(emkit::kmeans_model(), X, 2); }),
-              HasSubstr("not finite"));
+              AllOf(HasSubstr("fit: row "), HasSubstr("not finite for any component")));
 }
 
 TEST(Degenerate, KMeansPlusPlusOnDataWhoseDistancesOverflowDoesNotReadOutOfBounds) {
-  GTEST_SKIP() << "needs fix: kmeans_plus_plus::initialize (framework/emkit/framework/init/policies.hpp) keeps "
-                  "best_row = -1 when every candidate's potential w·D² is inf or NaN (squared distances overflow, "
-                  "or a zero-weight row at 1e200 makes 0·inf = NaN), then reads X.row(-1): out of bounds (an "
-                  "Eigen assertion in Debug, a wild read in Release). Take the first candidate when none "
-                  "compares smaller (best_row < 0 || t_total < best_total), and compute the potential as 0 for "
-                  "zero-weight rows";
+  // Before the fix k-means++ kept best_row = -1 when every trial's potential was inf or NaN and
+  // read X.row(-1).
   Eigen::MatrixXd X = two_clusters(100, 2, 5.0, 1e200);
   EXPECT_THROW((void)strict_fitter().fit(gmm{}, X, 2), emkit::error);
   X = two_clusters(100, 2, 5.0, 1.0);
@@ -652,13 +636,15 @@ TEST(Degenerate, AZeroWeightRowWhoseDensityUnderflowsEverywhereDoesNotPoisonTheF
   } catch (const emkit::error&) {
     threw = true;
   }
-  if (threw || !fit_is_finite(r)) {
-    GTEST_SKIP() << "needs fix: a zero-weight row whose log joint is −∞ in every component makes its soft "
-                    "responsibilities 0/0 = NaN (soft_estep::posterior), and mixture::accumulate multiplies them by "
-                    "the weight 0 (NaN·0 = NaN), so every statistic becomes NaN. soft_estep::posterior should leave "
-                    "a row with a −∞ normaliser (or weight 0) at responsibilities 0";
-  }
+  // Before the fix its responsibilities were 0/0 = NaN and NaN·0 poisoned every statistic.
+  ASSERT_FALSE(threw);
   EXPECT_TRUE(fit_is_finite(r));
+  // The row is ignored: the same fit as without it.
+  Eigen::MatrixXd without(99, 2);
+  without << X.topRows(40), X.bottomRows(59);
+  const auto a = f.fit(gmm{}, without, 2);
+  EXPECT_NEAR(r.summary.log_likelihood, a.summary.log_likelihood, 1e-10 * std::abs(a.summary.log_likelihood));
+  EXPECT_EQ(r.summary.total_weight, 99.0);
 }
 
 // ---- counts and binary data at their boundaries ---------------------------------------------

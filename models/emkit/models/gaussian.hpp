@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <numbers>
 #include <span>
 #include <string>
@@ -23,6 +24,8 @@
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/numeric/random.hpp>
+#include <emkit/framework/numeric/squared_distances.hpp>
+#include <emkit/framework/numeric/weighted_deviations.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
@@ -139,6 +142,12 @@ struct gaussian {
   using params_type = gaussian_params;
   using stats_type = gaussian_stats;
 
+  /// Throws `invalid_option` unless `reg_covar` is finite and ≥ 0.
+  void validate() const {
+    check_option(std::isfinite(reg_covar) && reg_covar >= 0, "gaussian", "reg_covar", reg_covar,
+                 "a finite number >= 0 (in the data's units squared)");
+  }
+
   [[nodiscard]] bool diagonal_form() const {
     return covariance == covariance_type::diagonal || covariance == covariance_type::spherical;
   }
@@ -173,6 +182,7 @@ struct gaussian {
   /// components and is fitted by `maximize_all`; here one component is fitted alone.
   [[nodiscard]] params_type maximize(const stats_type& s) const {
     if (!(s.weight > 0)) throw numerical_error("component has no mass to fit");
+    check_scatter_finite(s);
     const index D = s.mean.size();
     if (covariance == covariance_type::diagonal) {
       return params_type::from_variances(s.mean, ((s.scatter / s.weight).col(0).array() + reg_covar).matrix());
@@ -188,6 +198,10 @@ struct gaussian {
   }
 
   // ---- optional hooks -------------------------------------------------------------------
+
+  /// Rejects an invalid `reg_covar` at the boundary of a fit or a prediction (every real value
+  /// is in the support; NaN and Inf are rejected by the framework).
+  void validate_data(matrix_ref) const { validate(); }
 
   /// Σ_n w_n log N(x_n | μ, Σ) from statistics:
   /// −½ [W (D log 2π + log det Σ) + tr(Σ⁻¹ S) + W (m − μ)ᵀ Σ⁻¹ (m − μ)].
@@ -237,58 +251,49 @@ struct gaussian {
     return p.mean + L * z;
   }
 
-  /// out(n, k) = log N(x_n | μ_k, Σ_k) for all components at once, on rows shifted by the
-  /// chunk mean c so that nothing cancels for data far from the origin. Full and tied: one
-  /// matrix product of the chunk with all K precision factors. Diagonal and spherical: two
-  /// matrix products, expanding ‖x − μ‖²_P = ‖x‖²_P − 2x·Pμ + ‖μ‖²_P.
+  /// out(n, k) = log N(x_n | μ_k, Σ_k) for all components at once, by matrix products on rows
+  /// shifted by the chunk mean c. Diagonal and spherical: `scaled_squared_distances`, which
+  /// expands ‖x − μ‖²_P = ‖x − c‖²_P − 2 (x − c)·P(μ − c) + ‖μ − c‖²_P and recomputes directly the
+  /// entries whose rounding-error bound that expansion cannot meet. Full and tied: one matrix
+  /// product of the chunk with all K precision factors, z = P(x − c) − P(μ − c), with the same
+  /// guard (see `mahalanobis_all`).
   void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
     const index K = static_cast<index>(ps.size());
     const index D = X.cols();
-    const Eigen::RowVectorXd shift = column_mean(X);
-    const Eigen::MatrixXd Xs = X.rowwise() - shift;
-    if (!diagonal_form()) {
-      // One matrix product for all components: Z = Xs [P_1ᵀ … P_Kᵀ]; then z_nk = Z_k(n) − P_k(μ_k − c).
-      Eigen::MatrixXd factors(D, K * D);
-      for (index k = 0; k < K; ++k) factors.middleCols(k * D, D) = ps[k].precision_cholesky.transpose();
-      const Eigen::MatrixXd Z = Xs * factors;
+    if (diagonal_form()) {
+      Eigen::MatrixXd means(D, K), prec(D, K);
       for (index k = 0; k < K; ++k) {
-        const Eigen::RowVectorXd centre =
-            (ps[k].mean - shift.transpose()).transpose() * factors.middleCols(k * D, D);
-        out.col(k) = (Z.middleCols(k * D, D).rowwise() - centre).rowwise().squaredNorm();
-        out.col(k).array() += static_cast<double>(D) * log_two_pi + ps[k].log_det_covariance;
+        means.col(k) = ps[k].mean;
+        prec.col(k) = ps[k].precision_cholesky.diagonal().array().square().matrix();
       }
-      out *= -0.5;
-      return;
+      scaled_squared_distances(X, means, prec, out);
+    } else {
+      mahalanobis_all(ps, X, out);
     }
-    Eigen::MatrixXd prec(D, K), scaled_means(D, K);
-    Eigen::RowVectorXd constant(K);
-    for (index k = 0; k < K; ++k) {
-      prec.col(k) = ps[k].precision_cholesky.diagonal().array().square().matrix();
-      const Eigen::VectorXd m = ps[k].mean - shift.transpose();
-      scaled_means.col(k) = m.cwiseProduct(prec.col(k));
-      constant[k] = static_cast<double>(D) * log_two_pi + ps[k].log_det_covariance + m.dot(scaled_means.col(k));
-    }
-    out.noalias() = Xs.array().square().matrix() * prec;
-    out.noalias() -= 2.0 * Xs * scaled_means;
-    out.rowwise() += constant;
+    for (index k = 0; k < K; ++k) out.col(k).array() += static_cast<double>(D) * log_two_pi + ps[k].log_det_covariance;
     out *= -0.5;
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k. The chunk is
-  /// shifted by its mean once; each component's scatter is then formed about its own
-  /// chunk-weighted mean.
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: the weighted
+  /// means from one matrix product Wᵀ X, corrected by a second pass over each component's
+  /// deviations (`deviations_from_mean`), and each scatter formed from those deviations, so that
+  /// neither data far from the origin nor an outlier elsewhere in the chunk costs precision.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
-    const Eigen::RowVectorXd shift = column_mean(X);
-    const Eigen::MatrixXd Xs = X.rowwise() - shift;
-    const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − shift)
+    const Eigen::MatrixXd sums = W.transpose() * X;  // K×D: Σ_n W_nk x_n
     const Eigen::RowVectorXd mass = W.colwise().sum();
     for (index k = 0; k < W.cols(); ++k) {
       if (!(mass[k] > 0)) continue;
+      const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], sums.row(k) / mass[k]);
       stats_type s;
       s.weight = mass[k];
-      const Eigen::RowVectorXd m = sums.row(k) / mass[k];
-      s.mean = (shift + m).transpose();
-      s.scatter = scatter_of(Xs.rowwise() - m, W.col(k));
+      s.mean = d.mean.transpose();
+      s.scatter = scatter_of(d.deviations, d.weights);
+      // The scatter about m = m̂ + c from deviations about m̂: subtract W c cᵀ (c is ~ε·|x|).
+      if (diagonal_form()) {
+        s.scatter.col(0) = (s.scatter.col(0) - mass[k] * d.correction.transpose().cwiseAbs2()).cwiseMax(0.0);
+      } else {
+        s.scatter -= mass[k] * d.correction.transpose() * d.correction;
+      }
       stats[k] += s;
     }
   }
@@ -300,8 +305,14 @@ struct gaussian {
     if (covariance == covariance_type::tied) {
       Eigen::MatrixXd pooled = Eigen::MatrixXd::Zero(stats.front().mean.size(), stats.front().mean.size());
       double total = 0.0;
-      for (const stats_type& s : stats) {
+      for (std::size_t k = 0; k < stats.size(); ++k) {
+        const stats_type& s = stats[k];
         if (!(s.weight > 0)) continue;
+        try {
+          check_scatter_finite(s);
+        } catch (const numerical_error& e) {
+          throw numerical_error(detail::concat("component ", k, ": ", e.what()));
+        }
         pooled += s.scatter;
         total += s.weight;
       }
@@ -332,6 +343,48 @@ struct gaussian {
 
  private:
   static constexpr double log_two_pi = 1.8378770664093454835606594728112;  // log(2π)
+
+  /// Throws `numerical_error` naming the column when a scatter overflowed: the data's squared
+  /// spread exceeds double precision (about 1.8e308), which no regularisation can repair.
+  static void check_scatter_finite(const stats_type& s) {
+    if (s.scatter.allFinite()) return;
+    const index D = s.mean.size();
+    index column = 0;
+    for (index d = D - 1; d >= 0; --d) {
+      const double v = s.scatter.cols() == 1 ? s.scatter(d, 0) : s.scatter(d, d);
+      if (!std::isfinite(v)) column = d;
+    }
+    throw numerical_error(detail::concat(
+        "the scatter of column ", column, " overflows double precision (sum of squared deviations from the mean ",
+        s.mean[column], " is not finite): the data's scale is too large; rescale the data"));
+  }
+
+  /// z_nk = P_k (x_n − μ_k) for all components by one matrix product, Z = (X − c)[P_1ᵀ … P_Kᵀ],
+  /// then z_nk = Z_k(n) − P_k(μ_k − c), and out(n, k) = ‖z_nk‖². The subtraction loses about
+  /// ε·(‖P(x − c)‖ + ‖P(μ − c)‖) in each z; where the resulting bound on ‖z‖² exceeds 2⁻⁴⁰ of
+  /// max(‖z‖², 1), the entry is recomputed directly from x − μ_k.
+  void mahalanobis_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
+    const index K = static_cast<index>(ps.size());
+    const index D = X.cols();
+    const Eigen::RowVectorXd shift = column_mean(X);
+    const Eigen::MatrixXd Xs = X.rowwise() - shift;
+    Eigen::MatrixXd factors(D, K * D);
+    for (index k = 0; k < K; ++k) factors.middleCols(k * D, D) = ps[k].precision_cholesky.transpose();
+    const Eigen::MatrixXd Z = Xs * factors;
+    const double ulps = detail::expansion_ulps * std::numeric_limits<double>::epsilon();
+    for (index k = 0; k < K; ++k) {
+      const auto factor = factors.middleCols(k * D, D);
+      const auto Zk = Z.middleCols(k * D, D);
+      const Eigen::RowVectorXd centre = (ps[k].mean - shift.transpose()).transpose() * factor;
+      out.col(k) = (Zk.rowwise() - centre).rowwise().squaredNorm();
+      const double centre_norm = centre.norm();
+      for (index n = 0; n < X.rows(); ++n) {
+        const double e = ulps * (Zk.row(n).norm() + centre_norm);
+        if (detail::expansion_inaccurate(e * (2.0 * std::sqrt(out(n, k)) + e), out(n, k), 1.0))
+          out(n, k) = ((X.row(n) - ps[k].mean.transpose()) * factor).squaredNorm();
+      }
+    }
+  }
 
   /// Σ_n w_n y_n y_nᵀ (full and tied) or its diagonal (diagonal and spherical) for centred rows Y.
   [[nodiscard]] Eigen::MatrixXd scatter_of(const Eigen::MatrixXd& Y, vector_ref w) const {

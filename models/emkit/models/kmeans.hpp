@@ -41,12 +41,13 @@
 #include <emkit/framework/engine/check_data.hpp>
 #include <emkit/framework/engine/fitter.hpp>
 #include <emkit/framework/error.hpp>
-#include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/estep/hard_estep.hpp>
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/init/policies.hpp>
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/random.hpp>
+#include <emkit/framework/numeric/squared_distances.hpp>
+#include <emkit/framework/numeric/weighted_deviations.hpp>
 #include <emkit/framework/types.hpp>
 #include <emkit/models/mixture.hpp>
 
@@ -143,24 +144,26 @@ struct fixed_spherical_gaussian {
     return x;
   }
 
-  /// out(n, k) = ‖x_n − μ_k‖² for all components, with one matrix product per chunk:
-  /// ‖x‖² − 2 x·μ + ‖μ‖², on rows and means shifted by the chunk's column mean so that the
-  /// expansion does not cancel for data far from the origin. Rounding can leave a tiny
-  /// negative value where x_n = μ_k; it is clamped to 0.
+  /// out(n, k) = ‖x_n − μ_k‖² for all components. Up to `direct_columns` columns directly
+  /// (exact to rounding, and measured as fast as a matrix product there); beyond, by one
+  /// matrix product per chunk, ‖x − c‖² − 2 (x − c)·(μ − c) + ‖μ − c‖² about the chunk's mean
+  /// row c, with the entries whose rounding-error bound that expansion cannot meet (clusters far
+  /// apart, an outlier pulling c) recomputed directly (`scaled_squared_distances`).
   void squared_distances_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
     const index K = static_cast<index>(ps.size());
     const index D = X.cols();
     if (X.rows() == 0) return;
-    const Eigen::RowVectorXd shift = column_mean(X);
-    const Eigen::MatrixXd Xs = X.rowwise() - shift;
     Eigen::MatrixXd M(D, K);
-    for (index k = 0; k < K; ++k) M.col(k) = ps[static_cast<std::size_t>(k)].mean - shift.transpose();
-    out.noalias() = Xs * M;
-    out *= -2.0;
-    out.colwise() += Xs.rowwise().squaredNorm();
-    out.rowwise() += M.colwise().squaredNorm();
-    out = out.cwiseMax(0.0);
+    for (index k = 0; k < K; ++k) M.col(k) = ps[static_cast<std::size_t>(k)].mean;
+    if (D <= direct_columns) {
+      direct_squared_distances(X, M, out);
+    } else {
+      scaled_squared_distances(X, M, Eigen::MatrixXd::Ones(1, K), out, variance);
+    }
   }
+
+  /// Column count up to which `squared_distances_all` sums (x − μ)² directly.
+  static constexpr index direct_columns = 32;
 
   /// out(n, k) = log N(x_n | μ_k, σ²I) for all components: `squared_distances_all`, scaled.
   void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
@@ -168,24 +171,23 @@ struct fixed_spherical_gaussian {
     out.array() = -0.5 * (log_normaliser(X.cols()) + out.array() / variance);
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k, with one
-  /// product Wᵀ X on rows shifted by the chunk mean. Each scatter is Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖²
-  /// in shifted coordinates (clamped at 0): exact to rounding relative to the chunk's spread,
-  /// and used only for Q (the M-step needs the means alone).
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: the means from
+  /// one product Wᵀ X, corrected by a second pass over each component's rows of positive weight
+  /// (`deviations_from_mean`), and each scatter Σ_n W_nk ‖x_n − m_k‖² from those deviations, so
+  /// that nothing cancels far from the origin or beside an outlier. Under the hard E-step each
+  /// row enters one component only, so the pass costs O(N·D) beyond the product.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
-    const Eigen::RowVectorXd shift = column_mean(X);
-    const Eigen::MatrixXd Xs = X.rowwise() - shift;
-    const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − shift)
-    const Eigen::VectorXd squares = W.transpose() * Xs.rowwise().squaredNorm();
+    const Eigen::MatrixXd sums = W.transpose() * X;  // K×D: Σ_n W_nk x_n
     const Eigen::RowVectorXd mass = W.colwise().sum();
     for (index k = 0; k < W.cols(); ++k) {
       if (!(mass[k] > 0)) continue;
+      const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], sums.row(k) / mass[k]);
       stats_type s;
       s.weight = mass[k];
-      const Eigen::RowVectorXd m = sums.row(k) / mass[k];
-      s.mean = (shift + m).transpose();
-      s.scatter = std::max(0.0, squares[k] - mass[k] * m.squaredNorm());
+      s.mean = d.mean.transpose();
+      s.scatter =
+          std::max(0.0, d.deviations.rowwise().squaredNorm().dot(d.weights) - mass[k] * d.correction.squaredNorm());
       stats[static_cast<std::size_t>(k)] += s;
     }
   }

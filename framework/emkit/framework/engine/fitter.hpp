@@ -13,6 +13,7 @@
 #include <emkit/framework/concepts/init_policy.hpp>
 #include <emkit/framework/concepts/latent_model.hpp>
 #include <emkit/framework/engine/check_data.hpp>
+#include <emkit/framework/engine/check_log_joint.hpp>
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/engine/fit_options.hpp>
 #include <emkit/framework/engine/summary.hpp>
@@ -152,6 +153,7 @@ struct fitter {
           Eigen::MatrixXd L(r.rows, K);
           const matrix_ref Cc = cache.middleRows(r.begin, r.rows);
           model.log_joint(theta, Xc, Cc, L);
+          detail::check_log_joint(L, wc, r.begin, "fit");
           estep.posterior(L, wc, acc.totals);
           model.accumulate(Xc, Cc, wc, L, acc.stats);
         });

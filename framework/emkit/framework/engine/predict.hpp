@@ -10,6 +10,7 @@
 
 #include <emkit/framework/concepts/latent_model.hpp>
 #include <emkit/framework/engine/check_data.hpp>
+#include <emkit/framework/engine/check_log_joint.hpp>
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/log_sum_exp.hpp>
@@ -37,11 +38,13 @@ void for_each_log_joint(const M& model, const typename M::params_type& theta, ma
 }
 }  // namespace detail
 
-/// The posterior p(z_n = k | x_n, θ), an N×K matrix whose rows sum to 1.
+/// The posterior p(z_n = k | x_n, θ), an N×K matrix whose rows sum to 1. Throws
+/// `numerical_error` naming a row whose density is 0 (log −∞) under every component.
 template <LatentModel M>
 [[nodiscard]] Eigen::MatrixXd predict_proba(const M& model, const typename M::params_type& theta, matrix_ref X) {
   Eigen::MatrixXd R(X.rows(), model.num_components(theta));
   detail::for_each_log_joint(model, theta, X, "predict_proba", [&](index begin, const Eigen::MatrixXd& L) {
+    detail::check_log_joint(L, begin, "predict_proba");
     for (index n = 0; n < L.rows(); ++n) {
       const double lse = log_sum_exp(L.row(n));
       R.row(begin + n) = (L.row(n).array() - lse).exp();
@@ -50,11 +53,13 @@ template <LatentModel M>
   return R;
 }
 
-/// The most probable component of each row (ties to the lowest index).
+/// The most probable component of each row (ties to the lowest index). Throws
+/// `numerical_error` naming a row whose density is 0 (log −∞) under every component.
 template <LatentModel M>
 [[nodiscard]] Eigen::VectorX<index> predict(const M& model, const typename M::params_type& theta, matrix_ref X) {
   Eigen::VectorX<index> labels(X.rows());
   detail::for_each_log_joint(model, theta, X, "predict", [&](index begin, const Eigen::MatrixXd& L) {
+    detail::check_log_joint(L, begin, "predict");
     for (index n = 0; n < L.rows(); ++n) L.row(n).maxCoeff(&labels[begin + n]);
   });
   return labels;

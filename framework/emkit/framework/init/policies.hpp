@@ -49,8 +49,12 @@ struct kmeans_plus_plus {
     Eigen::VectorXd closest(N);
     for (index n = 0; n < N; ++n) closest[n] = (X.row(n) - centers.row(0)).squaredNorm();
     Eigen::VectorXd candidate(N);
+    // Σ w_n v_n where a row of weight 0 adds 0 even at a distance that overflowed (0·∞ is NaN).
+    auto weighted = [&](const Eigen::VectorXd& v) -> Eigen::ArrayXd {
+      return (w.array() > 0).select(w.array() * v.array(), 0.0);
+    };
     for (index k = 1; k < K; ++k) {
-      const Eigen::VectorXd potential = w.cwiseProduct(closest);
+      const Eigen::VectorXd potential = weighted(closest).matrix();
       const double total = potential.sum();
       double best_total = std::numeric_limits<double>::infinity();
       index best_row = -1;
@@ -60,8 +64,9 @@ struct kmeans_plus_plus {
         const index row =
             total > 0 ? detail::draw_proportional(potential, total, rng) : detail::draw_proportional(w, w.sum(), rng);
         for (index n = 0; n < N; ++n) candidate[n] = std::min(closest[n], (X.row(n) - X.row(row)).squaredNorm());
-        const double t_total = w.dot(candidate);
-        if (t_total < best_total) best_total = t_total, best_row = row, best_closest = candidate;
+        const double t_total = weighted(candidate).sum();
+        // The first trial is kept when no total compares smaller (all infinite or NaN: overflow).
+        if (best_row < 0 || t_total < best_total) best_total = t_total, best_row = row, best_closest = candidate;
       }
       centers.row(k) = X.row(best_row);
       closest = best_closest;

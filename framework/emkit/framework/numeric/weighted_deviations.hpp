@@ -1,0 +1,49 @@
+#pragma once
+/// \file
+/// A weighted mean of a chunk's rows and the rows' deviations from it, accurate for data far
+/// from the origin and unaffected by rows of weight zero: the core of the Gaussian and K-means
+/// statistics.
+
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <emkit/framework/types.hpp>
+
+namespace emkit {
+
+/// The rows of positive weight, their weights, and their deviations from a first estimate of
+/// the weighted mean; `correction` turns that estimate into the accurate mean.
+struct weighted_deviations {
+  Eigen::MatrixXd deviations;     ///< x_n − m̂ for each row of positive weight
+  Eigen::VectorXd weights;        ///< w_n of those rows
+  Eigen::RowVectorXd mean;        ///< m = m̂ + correction
+  Eigen::RowVectorXd correction;  ///< Σ w (x − m̂) / W, ~ε·|x| when m̂ = Σ w x / W
+};
+
+/// Deviations of the rows of X of positive weight from `first_mean` (m̂, usually Σ_n w_n x_n / W
+/// from one matrix product over all components), and the accurate mean m = m̂ + Σ w (x − m̂) / W:
+/// the classical second pass, which recovers the digits the first sum loses for rows far from
+/// the origin, without expanding about a shift that an outlier of the chunk could pull away.
+/// Rows of weight 0 are left out: they are not observations, and their deviations could
+/// overflow (0·∞ is NaN). A scatter about m is then Σ w d dᵀ − W·c cᵀ with d the deviations and
+/// c the (tiny) correction, which cancels nothing. `total` = Σ_n w_n > 0.
+[[nodiscard]] inline weighted_deviations deviations_from_mean(matrix_ref X, vector_ref w, double total,
+                                                              const Eigen::RowVectorXd& first_mean) {
+  weighted_deviations out;
+  if ((w.array() > 0).all()) {
+    out.deviations = X.rowwise() - first_mean;
+    out.weights = w;
+  } else {
+    std::vector<index> rows;
+    for (index n = 0; n < w.size(); ++n)
+      if (w[n] > 0) rows.push_back(n);
+    out.deviations = X(rows, Eigen::all).rowwise() - first_mean;
+    out.weights = w(rows);
+  }
+  out.correction = (out.weights.transpose() * out.deviations) / total;
+  out.mean = first_mean + out.correction;
+  return out;
+}
+
+}  // namespace emkit

@@ -52,6 +52,7 @@ struct fit_args {
   double tol = 1e-8;
   int max_iter = 1000;
   double reg_covar = 1e-6;
+  std::string empty_component = "reseed";  ///< --empty-component: the mixture's empty_component_policy
   int threads = 0;
   std::string trace;
   std::string output;
@@ -131,6 +132,11 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
                   "Added to the diagonal of every covariance matrix (Gaussian components only)")
       ->capture_default_str()
       ->each([&args](const std::string&) { args.reg_covar_given = true; });
+  fit->add_option("--empty-component", args.empty_component,
+                  "A component that loses all its mass: reseed (once per restart, then keep), keep (weight 0), "
+                  "drop (fit K - 1 components) or raise (stop with an error)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reseed", "keep", "drop", "raise"}));
   fit->add_option("--threads", args.threads, "Worker threads (0: all cores); results do not depend on it")
       ->capture_default_str();
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
@@ -393,17 +399,38 @@ template <EStepPolicy E, LatentModel M>
   return fit_outcome_of<E>(model, init, make_fit_options(a), a.threads, data.table.values, K, w);
 }
 
-/// The model of --family (and --covariance, --reg-covar, --columns) fitted to the data.
+/// The policy of --empty-component (reseed, keep, drop, raise).
+[[nodiscard]] inline empty_component_policy parse_empty_component(const std::string& name) {
+  if (name == "reseed") return empty_component_policy::reseed;
+  if (name == "keep") return empty_component_policy::keep;
+  if (name == "drop") return empty_component_policy::drop;
+  if (name == "raise") return empty_component_policy::raise;
+  throw usage_error("--empty-component " + display_name(name) + " is unknown, expected reseed, keep, drop or raise");
+}
+
+/// `model` with the --empty-component policy.
+template <class Model>
+[[nodiscard]] Model with_empty_component_policy(Model model, const fit_args& a) {
+  model.empty_components = parse_empty_component(a.empty_component);
+  return model;
+}
+
+/// The model of --family (and --covariance, --reg-covar, --columns, --empty-component) fitted
+/// to the data.
 [[nodiscard]] inline fit_outcome fit_family(const fit_args& a, const data_file& data, const init_policy& init, index K,
                                             vector_ref w) {
-  if (a.family == "gaussian") {
-    return check_and_fit<soft_estep>(make_gaussian_mixture(a.covariance, a.reg_covar), data, init, a, K, w);
+  const auto soft = [&](const auto& model) {
+    return check_and_fit<soft_estep>(with_empty_component_policy(model, a), data, init, a, K, w);
+  };
+  if (a.family == "gaussian") return soft(make_gaussian_mixture(a.covariance, a.reg_covar));
+  if (a.family == "poisson") return soft(poisson_mixture{});
+  if (a.family == "bernoulli") return soft(bernoulli_mixture{});
+  if (a.family == "kmeans") {
+    return check_and_fit<hard_estep>(with_empty_component_policy(kmeans_model(), a), data, init, a, K, w);
   }
-  if (a.family == "poisson") return check_and_fit<soft_estep>(poisson_mixture{}, data, init, a, K, w);
-  if (a.family == "bernoulli") return check_and_fit<soft_estep>(bernoulli_mixture{}, data, init, a, K, w);
-  if (a.family == "kmeans") return check_and_fit<hard_estep>(kmeans_model(), data, init, a, K, w);
   if (a.family == "product") {
     product_mixture model{make_product_family(a)};
+    model.empty_components = parse_empty_component(a.empty_component);
     check_layout_columns(model.family, data);
     return check_and_fit<soft_estep>(model, data, init, a, K, w);
   }

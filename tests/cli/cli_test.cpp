@@ -781,7 +781,7 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_EQ(help.err, "");
   for (const char* option :
        {"--family", "--columns", "--covariance", "-k", "--init", "--init-means", "--weights", "--restarts", "--seed",
-        "--tol", "--max-iter", "--reg-covar", "--threads", "--trace", "-o"}) {
+        "--tol", "--max-iter", "--reg-covar", "--empty-component", "--threads", "--trace", "-o"}) {
     EXPECT_THAT(help.out, HasSubstr(option));
   }
   const run_result top = run({"--help"});
@@ -1411,6 +1411,44 @@ TEST_F(CliTest, BrokenModelFilesNameTheFileAndTheKey) {
               StartsWith("model.json: key \"blocks[1].family\": \"gamma\" is unknown"));
   EXPECT_THAT(load_error(changed(product, [](json& d) { d["blocks"][0].erase("covariances"); })),
               StartsWith("model.json: key \"blocks[0].covariances\": missing"));
+}
+
+TEST_F(CliTest, EmptyComponentOptionKeepsDropsOrReseeds) {
+  // The third starting mean is nearest to no row: that component is empty from the start.
+  write_text(path("means3.csv"), "eruptions,waiting\n2,55\n4.3,80\n1000,1000\n");
+  write_text(path("means2.csv"), "eruptions,waiting\n2,55\n4.3,80\n");
+  const json two = fit_ok({faithful(), "-k", "2", "--init-means", path("means2.csv")}, "two.json");
+  ASSERT_FALSE(two.empty());
+  const double two_ll = two["log_likelihood"].get<double>();
+  const Eigen::MatrixXd X = emkit::io::read_csv(faithful()).values;
+
+  const json kept =
+      fit_ok({faithful(), "-k", "3", "--init-means", path("means3.csv"), "--empty-component", "keep"}, "kept.json");
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(kept["k"], 3);
+  EXPECT_EQ(kept["weights"][2].get<double>(), 0.0);
+  EXPECT_THAT(kept["warnings"].dump(), HasSubstr("component 2 lost all its mass (N_k = 0); kept with weight 0"));
+  EXPECT_TRUE(near_rel(kept["log_likelihood"].get<double>(), two_ll, 1e-9));  // the live two are the K = 2 fit
+  expect_library_agrees(path("kept.json"), X, kept);                          // a weight-0 component loads and predicts
+
+  const json dropped =
+      fit_ok({faithful(), "-k", "3", "--init-means", path("means3.csv"), "--empty-component", "drop"}, "drop.json");
+  ASSERT_FALSE(dropped.empty());
+  expect_valid_model(dropped, "full", 2, 2);
+  EXPECT_THAT(dropped["warnings"].dump(), HasSubstr("component 2 lost all its mass (N_k = 0); dropped"));
+  EXPECT_TRUE(near_rel(dropped["log_likelihood"].get<double>(), two_ll, 1e-9));
+  expect_library_agrees(path("drop.json"), X, dropped);
+
+  const json reseeded = fit_ok({faithful(), "-k", "3", "--init-means", path("means3.csv")}, "reseed.json");
+  ASSERT_FALSE(reseeded.empty());
+  EXPECT_EQ(reseeded["k"], 3);
+  EXPECT_THAT(reseeded["warnings"].dump(), HasSubstr("component 2 lost all its mass (N_k = 0); re-seeded"));
+
+  const run_result bad = run({"fit", faithful(), "-k", "3", "--empty-component", "forget", "-o", path("bad.json")});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_THAT(bad.err, AllOf(StartsWith("emkit: error: "), HasSubstr("--empty-component")));
+  EXPECT_EQ(lines_of(bad.err).size(), 1u) << bad.err;
+  EXPECT_FALSE(fs::exists(path("bad.json")));
 }
 
 TEST_F(CliTest, LoadingAFileThatIsNotThereNamesIt) {

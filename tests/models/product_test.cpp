@@ -429,13 +429,15 @@ static_assert(!emkit::HasFreeParameters<minimal_product>);
 static_assert(!emkit::HasSample<minimal_product>);
 // ... hooks any family may contribute are absent when none has them ...
 static_assert(!emkit::HasPrepare<minimal_product> && !emkit::HasCachedLogDensity<minimal_product>);
-static_assert(!emkit::HasFloorReport<minimal_product> && !emkit::HasLogPrior<minimal_product>);
+static_assert(!emkit::HasLogPrior<minimal_product>);
+static_assert(!emkit::HasFloorReport<emkit::product<exponential_minimal>>);
 // ... and the layout check and the batched forms are always there.
 static_assert(emkit::HasValidateData<minimal_product>);
 static_assert(emkit::HasBatchedLogDensity<minimal_product> && emkit::HasBatchedAccumulate<minimal_product> &&
               emkit::HasBatchedMaximize<minimal_product>);
 static_assert(emkit::HasFloorReport<emkit::product<emkit::gaussian, emkit::poisson>>);
-static_assert(!emkit::HasFloorReport<emkit::product<emkit::gaussian>>);
+// (the Gaussian reports variances that are mostly reg_covar)
+static_assert(emkit::HasFloorReport<emkit::product<emkit::gaussian>> && emkit::HasFloorReport<minimal_product>);
 
 // The same with a Gamma(2, 1) prior on the rate: log p(λ) = log λ − λ.
 struct exponential_with_prior : exponential_minimal {

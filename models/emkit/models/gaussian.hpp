@@ -223,6 +223,28 @@ struct gaussian {
     return -0.5 * (s.weight * (D * log_two_pi + p.log_det_covariance) + quad);
   }
 
+  /// How many variances Σ_dd are at most 2·reg_covar, i.e. mostly regularisation: the data's
+  /// own spread there is at most reg_covar (a constant column, a component on one point, or
+  /// data on a scale below √reg_covar). 0 when reg_covar = 0.
+  [[nodiscard]] index floors_applied(const params_type& p) const {
+    if (!(reg_covar > 0)) return 0;
+    return static_cast<index>((p.covariance.diagonal().array() <= 2.0 * reg_covar).count());
+  }
+
+  /// "variance of column 1 is 1e-06 <= 2·reg_covar ...", naming every such column.
+  [[nodiscard]] std::string floor_description(const params_type& p) const {
+    std::string columns, values;
+    for (index d = 0; d < p.covariance.rows(); ++d) {
+      if (!(reg_covar > 0 && p.covariance(d, d) <= 2.0 * reg_covar)) continue;
+      columns += detail::concat(columns.empty() ? "" : ", ", d);
+      values += detail::concat(values.empty() ? "" : ", ", p.covariance(d, d));
+    }
+    return detail::concat("variance of column(s) ", columns, " is ", values,
+                          ", at most 2·reg_covar = ", 2.0 * reg_covar,
+                          ": mostly regularisation (the data's spread there is below reg_covar; "
+                          "for data on a small scale s, use reg_covar about 1e-6·s²)");
+  }
+
   /// Means K·D, covariances K·D(D+1)/2 (full), K·D (diagonal), K (spherical), D(D+1)/2 (tied).
   [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const {
     const std::size_t K = ps.size();

@@ -31,10 +31,18 @@ enum class mixture_weights {
   fixed_uniform,  ///< π_k = 1/K (K-means)
 };
 
-/// What the M-step does with a component whose mass N_k is (numerically) zero.
+/// What the M-step does with a component whose mass N_k is (numerically) zero. Each is
+/// reported in the summary (`component_reseeded`, `component_kept`, `component_dropped`).
 enum class empty_component_policy {
-  reseed,  ///< give it the one-component fit of all the data and weight 1/K, and say so in the summary
-  raise,   ///< throw `numerical_error` naming the component
+  /// Give it the one-component fit of all the data and weight 1/K, once per restart; a
+  /// component that empties again after its re-seed is kept, as by `keep`, so that a fit
+  /// whose data cannot support K components (ties under hard EM) still converges.
+  reseed,
+  raise,  ///< throw `numerical_error` naming the component
+  /// Keep it with weight 0 (with fixed weights, 1/K), its parameters a copy of the heaviest
+  /// component's: finite, and sharing a tied covariance. A weight of 0 keeps it empty.
+  keep,
+  drop,  ///< remove it: the fit goes on with one component fewer
 };
 
 /// θ of a mixture: weights π (K) and the components' parameters.
@@ -150,46 +158,53 @@ struct mixture {
   [[nodiscard]] params_type m_step(const accumulator_type& acc, fit_events& events) const {
     const index K = acc.mass.size();
     const double total = acc.mass.sum();
-    std::vector<component_stats> stats = acc.stats;
-    std::vector<bool> empty(static_cast<std::size_t>(K), false);
     component_stats all{};  // Σ_k statistics = the statistics of all the data, since Σ_k r_nk = 1
-    bool any_empty = false;
+    for (index k = 0; k < K; ++k) all += acc.stats[k];
+    std::vector<fate> fates(static_cast<std::size_t>(K), fate::fitted);
+    index heaviest = -1;
     for (index k = 0; k < K; ++k) {
-      all += acc.stats[k];
-      empty[k] = !(acc.mass[k] > total * std::numeric_limits<double>::epsilon());
-      any_empty = any_empty || empty[k];
-    }
-    if (any_empty) {
-      for (index k = 0; k < K; ++k) {
-        if (!empty[k]) continue;
-        if (empty_components == empty_component_policy::raise) {
-          throw numerical_error(detail::concat("mixture: component ", k, " lost all its mass (N_k = ", acc.mass[k],
-                                               ") at iteration ", events.iteration));
-        }
-        stats[k] = all;
-        events.warn(warning_code::component_reseeded, k,
-                    detail::concat("component ", k, " lost all its mass (N_k = ", acc.mass[k],
-                                   "); re-seeded as the one-component fit of all the data"));
+      if (acc.mass[k] > total * std::numeric_limits<double>::epsilon()) {
+        if (heaviest < 0 || acc.mass[k] > acc.mass[heaviest]) heaviest = k;
+      } else {
+        fates[k] = fate_of_empty(k, acc.mass[k], events);
       }
     }
 
+    // Fit the components that stay and are not kept: their own statistics, or all the data's
+    // for a re-seed. Kept ones copy the heaviest fit, so a tied covariance stays shared.
+    std::vector<component_stats> stats;
+    std::vector<index> source(static_cast<std::size_t>(K), -1);  // component k's entry of `stats`
+    for (index k = 0; k < K; ++k) {
+      if (fates[k] == fate::fitted || fates[k] == fate::reseeded) {
+        source[k] = static_cast<index>(stats.size());
+        stats.push_back(fates[k] == fate::reseeded ? all : acc.stats[k]);
+      }
+    }
+    const bool only_reseeds = std::all_of(fates.begin(), fates.end(), [](fate f) { return f == fate::reseeded; });
+    if (heaviest < 0 && !only_reseeds) {  // nothing to copy, or nothing left
+      throw numerical_error(detail::concat("mixture: every component lost its mass at iteration ", events.iteration));
+    }
+    const std::vector<component_params> fitted = maximize(stats);
+
     params_type theta;
-    theta.components = maximize(stats);
-    if constexpr (HasFloorReport<Family>) {
-      for (index k = 0; k < K; ++k) {
-        if (const index floored = family.floors_applied(theta.components[k]); floored > 0) {
-          events.warn(warning_code::floor_applied, k,
-                      detail::concat("component ", k, ": ", floored, " parameter(s) held at the family's floor"));
+    theta.dimension = acc.dimension;
+    std::vector<double> pi;
+    for (index k = 0; k < K; ++k) {
+      if (fates[k] == fate::dropped) continue;
+      const bool kept = fates[k] == fate::kept;
+      theta.components.push_back(fitted[static_cast<std::size_t>(source[kept ? heaviest : k])]);
+      pi.push_back(fates[k] == fate::fitted ? acc.mass[k] / total : kept ? 0.0 : 1.0 / static_cast<double>(K));
+      if constexpr (HasFloorReport<Family>) {
+        const index at = theta.size() - 1;
+        if (const index floored = kept ? 0 : family.floors_applied(theta.components.back()); floored > 0) {
+          std::string what = detail::concat(floored, " parameter(s) held at the family's floor");
+          if constexpr (HasFloorDescription<Family>) what = family.floor_description(theta.components.back());
+          events.warn(warning_code::floor_applied, at, detail::concat("component ", at, ": ", what));
         }
       }
     }
-    theta.dimension = acc.dimension;
-    theta.weights.resize(K);
-    for (index k = 0; k < K; ++k) {
-      theta.weights[k] = weights == mixture_weights::fixed_uniform ? 1.0 / static_cast<double>(K)
-                         : empty[k]                                ? 1.0 / static_cast<double>(K)
-                                                                   : acc.mass[k] / total;
-    }
+    theta.weights = Eigen::Map<const Eigen::VectorXd>(pi.data(), static_cast<index>(pi.size()));
+    if (weights_are_fixed()) theta.weights.setConstant(1.0 / static_cast<double>(theta.size()));
     theta.weights /= theta.weights.sum();
     return theta;
   }
@@ -197,6 +212,8 @@ struct mixture {
   /// Q(θ; q) = Σ_k N_k log π_k + Σ_k Σ_n w_n r_nk log f(x_n | θ_k), from statistics; NaN when
   /// the family has no `expected_log_density` hook.
   [[nodiscard]] double expected_complete_log_likelihood(const params_type& theta, const accumulator_type& acc) const {
+    // After a component is dropped, θ and the statistics of the previous E-step differ in K.
+    if (acc.mass.size() != theta.size()) return std::numeric_limits<double>::quiet_NaN();
     if constexpr (HasExpectedLogDensity<Family>) {
       double q = 0.0;
       for (index k = 0; k < theta.size(); ++k) {
@@ -231,6 +248,36 @@ struct mixture {
   }
 
  private:
+  /// What the M-step does with one component; `fate_of_empty` decides for an empty one.
+  enum class fate { fitted, reseeded, kept, dropped };
+
+  [[nodiscard]] bool weights_are_fixed() const { return weights == mixture_weights::fixed_uniform; }
+
+  /// Applies `empty_components` to component k, whose mass is `mass`, and reports it.
+  [[nodiscard]] fate fate_of_empty(index k, double mass, fit_events& events) const {
+    const std::string lost = detail::concat("component ", k, " lost all its mass (N_k = ", mass, ")");
+    const std::string kept = weights_are_fixed() ? "kept at its fixed weight, a copy of the heaviest component"
+                                                 : "kept with weight 0, a copy of the heaviest component";
+    switch (empty_components) {
+      case empty_component_policy::raise:
+        throw numerical_error(detail::concat("mixture: ", lost, " at iteration ", events.iteration));
+      case empty_component_policy::reseed:
+        if (events.was_reseeded(k)) {
+          events.warn(warning_code::component_kept, k, lost + " again after its re-seed; " + kept);
+          return fate::kept;
+        }
+        events.warn(warning_code::component_reseeded, k, lost + "; re-seeded as the one-component fit of all the data");
+        return fate::reseeded;
+      case empty_component_policy::keep:
+        events.warn(warning_code::component_kept, k, lost + "; " + kept);
+        return fate::kept;
+      case empty_component_policy::drop:
+        events.warn(warning_code::component_dropped, k, lost + "; dropped, the fit goes on with one component fewer");
+        return fate::dropped;
+    }
+    return fate::fitted;
+  }
+
   [[nodiscard]] std::vector<component_params> maximize(const std::vector<component_stats>& stats) const {
     if constexpr (HasBatchedMaximize<Family>) {
       return family.maximize_all(std::span<const component_stats>(stats));

@@ -11,6 +11,7 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <Eigen/Core>
@@ -88,6 +89,13 @@ concept HasFreeParameters = requires(const C& c, std::span<const typename C::par
 template <class C>
 concept HasFloorReport = requires(const C& c, const typename C::params_type& p) {
   { c.floors_applied(p) } -> std::convertible_to<index>;
+};
+
+/// Optional, with `floors_applied`: which entries of p are held and why ("variance of column
+/// 1 is ..."), for the warning's message; the mixture prefixes the component.
+template <class C>
+concept HasFloorDescription = HasFloorReport<C> && requires(const C& c, const typename C::params_type& p) {
+  { c.floor_description(p) } -> std::convertible_to<std::string>;
 };
 
 /// Optional: one draw x ~ f(· | p).

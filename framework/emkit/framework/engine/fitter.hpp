@@ -191,8 +191,9 @@ struct fitter {
     fit_events events{restart, 0, false, &warnings};
     auto tick = clock::now();
 
+    // K is the model's from here on: an M-step may drop an empty component.
     typename M::params_type theta = model.m_step(init_pass(model, data, cache, w, K, blocks, first), events);
-    pass_type<M> pass = e_pass(model, theta, data, cache, w, K, blocks);
+    pass_type<M> pass = e_pass(model, theta, data, cache, w, model.num_components(theta), blocks);
     double prior = model.log_prior(theta);
 
     // Q(θ_t; q_t): from statistics when the model can, else from the rows of the pass.
@@ -229,7 +230,7 @@ struct fitter {
       typename M::params_type next = model.m_step(pass.stats, events);
       const double next_prior = model.log_prior(next);
       const double q_next = penalised_q(model, next, pass.stats);  // Q(θ_{t+1}; q_t)
-      pass_type<M> next_pass = e_pass(model, next, data, cache, w, K, blocks);
+      pass_type<M> next_pass = e_pass(model, next, data, cache, w, model.num_components(next), blocks);
 
       iteration_record rec;
       rec.iteration = t;

@@ -2,6 +2,7 @@
 /// \file
 /// The outcome of a fit as data: converged or not, warnings, monitor violations, the trace.
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@ enum class warning_code {
   component_reseeded,  ///< a component lost all its mass and was re-seeded
   floor_applied,       ///< a family kept a parameter off its boundary (a rate or probability floor)
   restart_failed,      ///< a restart ended in a numerical error; the other restarts went on
+  component_kept,      ///< a component lost all its mass (again, after a re-seed) and was kept with weight 0
+  component_dropped,   ///< a component lost all its mass and was removed: K − 1 components go on
 };
 
 /// A numerical event: where it happened and what was done.
@@ -113,17 +116,26 @@ struct summary {
 };
 
 /// The sink through which a model's M-step reports events (a re-seeded component, a floor).
+/// One per restart: it also remembers which components were re-seeded in it.
 struct fit_events {
   int restart = 0;
   int iteration = 0;
-  bool reseeded = false;
+  bool reseeded = false;  ///< this M-step re-seeded or dropped a component: the monitor resets its baseline
   std::vector<warning>* warnings = nullptr;
+  std::vector<index> reseeded_components{};  ///< every component re-seeded in this restart
+
+  /// Whether `component` was re-seeded earlier in this restart.
+  [[nodiscard]] bool was_reseeded(index component) const {
+    return std::find(reseeded_components.begin(), reseeded_components.end(), component) != reseeded_components.end();
+  }
 
   void warn(warning_code code, index component, std::string message) {
-    if (code == warning_code::component_reseeded) reseeded = true;
+    if (code == warning_code::component_reseeded) reseeded_components.push_back(component);
+    if (code == warning_code::component_reseeded || code == warning_code::component_dropped) reseeded = true;
     if (!warnings) return;
-    // A floor that holds a parameter usually holds it at every iteration: report the first time.
-    if (code == warning_code::floor_applied) {
+    // A floor that holds a parameter, or a component kept empty, usually stays so at every
+    // iteration: report the first time.
+    if (code == warning_code::floor_applied || code == warning_code::component_kept) {
       for (const warning& w : *warnings)
         if (w.code == code && w.restart == restart && w.component == component) return;
       message += detail::concat(" (from iteration ", iteration, " on)");

@@ -98,7 +98,7 @@ struct cluster_plot {
   const index K = p.weights.size();
   std::string out = preamble(p.title) + "set xlabel " + gnuplot_quote(p.xlabel) + "\nset ylabel " +
                     gnuplot_quote(p.ylabel) +
-                    "\nset key below box\nset offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04\n";
+                    "\nset key outside top center horizontal box\nset offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04\n";
   std::vector<std::string> pieces;
   for (index k = 0; k < K; ++k) {
     std::vector<index> rows;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -30,6 +31,7 @@
 
 #include "../../tools/plot_geometry.hpp"
 #include "../../tools/plot_scripts.hpp"
+#include "../../tools/progress.hpp"
 
 #ifndef EMKIT_BINARY
 #error "EMKIT_BINARY must name the emkit program"
@@ -151,6 +153,58 @@ TEST(PlotGeometry, PrincipalPlaneFindsTheAxesOfKnownData) {
   const Eigen::Matrix2d projected = Y.transpose() * Y / 4.0;
   EXPECT_TRUE(plane.project_covariance(sigma).isApprox(projected, 1e-12));
   EXPECT_THROW((void)emkit::cli::principal_plane(Eigen::MatrixXd::Ones(5, 1)), emkit::shape_error);
+}
+
+// ---- the progress line ------------------------------------------------------------------------
+
+emkit::iteration_record record(int t, double ll, double change) {
+  emkit::iteration_record r;
+  r.iteration = t;
+  r.log_likelihood = ll;
+  r.change = change;
+  return r;
+}
+
+TEST(ProgressLine, RedrawsInPlaceAtMostOncePerIntervalAndEndsWithANewline) {
+  // An interval of zero: every record is drawn, each over the last with '\r', blanks clearing a
+  // longer earlier line; the end is one newline.
+  std::ostringstream every;
+  {
+    emkit::cli::progress_line line(every, true, std::chrono::nanoseconds(0));
+    line.update(0, 2, record(0, -1234.5, std::nan("")));
+    line.update(0, 2, record(1, -1200.25, 0.5));
+    line.update(1, 2, record(0, -1.5, std::nan("")));
+  }  // the destructor finishes the line
+  const std::string long_line = "\rrestart 1/2  iteration 1  log-likelihood -1200.25  change 0.5";
+  const std::string short_line = "\rrestart 2/2  iteration 0  log-likelihood -1.5";
+  EXPECT_EQ(every.str(), "\rrestart 1/2  iteration 0  log-likelihood -1234.5" + long_line + short_line +
+                             std::string(long_line.size() - short_line.size(), ' ') + "\n");
+
+  // An interval longer than the test: nothing until the end, then the last state once.
+  std::ostringstream rare;
+  emkit::cli::progress_line line(rare, true, std::chrono::hours(1));
+  const auto callback = line.callback(3);
+  for (int t = 0; t < 100; ++t) callback(2, record(t, -t, 1e-3));
+  EXPECT_EQ(rare.str(), "");
+  line.finish();
+  EXPECT_EQ(rare.str(), "\rrestart 3/3  iteration 99  log-likelihood -99  change 0.001\n");
+  line.finish();  // finishing twice adds nothing
+  const std::string twice = rare.str();
+  EXPECT_EQ(std::count(twice.begin(), twice.end(), '\n'), 1);
+
+  // Disabled: no callback, no output; and a line that saw no record prints nothing.
+  std::ostringstream off;
+  {
+    emkit::cli::progress_line disabled(off, false, std::chrono::nanoseconds(0));
+    EXPECT_FALSE(disabled.callback(1));
+    disabled.update(0, 1, record(0, -1, 0.1));
+    emkit::cli::progress_line unused(off, true);
+  }
+  EXPECT_EQ(off.str(), "");
+  EXPECT_FALSE(emkit::cli::progress_wanted("always", /*quiet=*/true));
+  EXPECT_TRUE(emkit::cli::progress_wanted("always", false));
+  EXPECT_FALSE(emkit::cli::progress_wanted("never", false));
+  EXPECT_THROW((void)emkit::cli::progress_wanted("sometimes", false), emkit::cli::usage_error);
 }
 
 // ---- the program ------------------------------------------------------------------------------

@@ -296,25 +296,38 @@ struct gaussian {
     out *= -0.5;
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: the weighted
-  /// means from one matrix product Wᵀ X, corrected by a second pass over each component's
-  /// deviations (`deviations_from_mean`), and each scatter formed from those deviations, so that
-  /// neither data far from the origin nor an outlier elsewhere in the chunk costs precision.
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k. Fast path: the
+  /// rows shifted by the chunk mean c, one matrix product Wᵀ(X − c) for all the means, and each
+  /// scatter from the deviations about its mean. Where `shifted_statistics_accurate` says the
+  /// shift cost precision (clusters far apart, an outlier pulling c, a weight-0 row that
+  /// overflows), that component is recomputed from its own rows of positive weight
+  /// (`deviations_from_mean`), so that nothing depends on where the chunk's mean fell.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
-    const Eigen::MatrixXd sums = W.transpose() * X;  // K×D: Σ_n W_nk x_n
+    if (X.rows() == 0) return;
+    const Eigen::RowVectorXd shift = column_mean(X);
+    const Eigen::MatrixXd Xs = X.rowwise() - shift;
+    const Eigen::RowVectorXd spread = Xs.cwiseAbs().colwise().maxCoeff();
+    const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − c)
     const Eigen::RowVectorXd mass = W.colwise().sum();
     for (index k = 0; k < W.cols(); ++k) {
       if (!(mass[k] > 0)) continue;
-      const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], sums.row(k) / mass[k]);
       stats_type s;
       s.weight = mass[k];
-      s.mean = d.mean.transpose();
-      s.scatter = scatter_of(d.deviations, d.weights);
-      // The scatter about m = m̂ + c from deviations about m̂: subtract W c cᵀ (c is ~ε·|x|).
-      if (diagonal_form()) {
-        s.scatter.col(0) = (s.scatter.col(0) - mass[k] * d.correction.transpose().cwiseAbs2()).cwiseMax(0.0);
-      } else {
-        s.scatter -= mass[k] * d.correction.transpose() * d.correction;
+      const Eigen::RowVectorXd m = sums.row(k) / mass[k];
+      s.mean = (shift + m).transpose();
+      s.scatter = scatter_of(Xs.rowwise() - m, W.col(k));
+      const Eigen::ArrayXd diagonal =
+          diagonal_form() ? Eigen::ArrayXd(s.scatter.col(0).array()) : Eigen::ArrayXd(s.scatter.diagonal().array());
+      if (!shifted_statistics_accurate(spread, diagonal, mass[k])) {
+        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], s.mean.transpose());
+        s.mean = d.mean.transpose();
+        s.scatter = scatter_of(d.deviations, d.weights);
+        // The scatter about m = m̂ + c from deviations about m̂: subtract W c cᵀ (c is ~ε·|x|).
+        if (diagonal_form()) {
+          s.scatter.col(0) = (s.scatter.col(0) - mass[k] * d.correction.transpose().cwiseAbs2()).cwiseMax(0.0);
+        } else {
+          s.scatter -= mass[k] * d.correction.transpose() * d.correction;
+        }
       }
       stats[k] += s;
     }
@@ -398,11 +411,20 @@ struct gaussian {
       const auto factor = factors.middleCols(k * D, D);
       const auto Zk = Z.middleCols(k * D, D);
       const Eigen::RowVectorXd centre = (ps[k].mean - shift.transpose()).transpose() * factor;
-      out.col(k) = (Zk.rowwise() - centre).rowwise().squaredNorm();
-      const double centre_norm = centre.norm();
+      // Column by column (the block is column-major), so that every step runs vectorised.
+      Eigen::ArrayXd q = Eigen::ArrayXd::Zero(X.rows());
+      Eigen::ArrayXd z2 = Eigen::ArrayXd::Zero(X.rows());
+      for (index d = 0; d < D; ++d) {
+        const auto z = Zk.col(d).array();
+        q += (z - centre[d]).square();
+        z2 += z.square();
+      }
+      out.col(k) = q.matrix();
+      const Eigen::ArrayXd e = ulps * (z2.sqrt() + centre.norm());
+      const Eigen::ArrayXd bound = e * (2.0 * q.sqrt() + e);
+      if (q.allFinite() && (bound <= detail::expansion_tolerance * q.max(1.0)).all()) continue;
       for (index n = 0; n < X.rows(); ++n) {
-        const double e = ulps * (Zk.row(n).norm() + centre_norm);
-        if (detail::expansion_inaccurate(e * (2.0 * std::sqrt(out(n, k)) + e), out(n, k), 1.0))
+        if (detail::expansion_inaccurate(bound[n], q[n], 1.0))
           out(n, k) = ((X.row(n) - ps[k].mean.transpose()) * factor).squaredNorm();
       }
     }

@@ -44,6 +44,7 @@
 #include <emkit/framework/estep/hard_estep.hpp>
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/init/policies.hpp>
+#include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/numeric/squared_distances.hpp>
@@ -144,26 +145,17 @@ struct fixed_spherical_gaussian {
     return x;
   }
 
-  /// out(n, k) = ‖x_n − μ_k‖² for all components. Up to `direct_columns` columns directly
-  /// (exact to rounding, and measured as fast as a matrix product there); beyond, by one
-  /// matrix product per chunk, ‖x − c‖² − 2 (x − c)·(μ − c) + ‖μ − c‖² about the chunk's mean
-  /// row c, with the entries whose rounding-error bound that expansion cannot meet (clusters far
-  /// apart, an outlier pulling c) recomputed directly (`scaled_squared_distances`).
+  /// out(n, k) = ‖x_n − μ_k‖² for all components, by one matrix product per chunk:
+  /// ‖x − c‖² − 2 (x − c)·(μ − c) + ‖μ − c‖² about the chunk's mean row c, with the entries whose
+  /// rounding-error bound that expansion cannot meet (clusters far apart, an outlier pulling c)
+  /// recomputed directly (`scaled_squared_distances`).
   void squared_distances_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
     const index K = static_cast<index>(ps.size());
-    const index D = X.cols();
     if (X.rows() == 0) return;
-    Eigen::MatrixXd M(D, K);
+    Eigen::MatrixXd M(X.cols(), K);
     for (index k = 0; k < K; ++k) M.col(k) = ps[static_cast<std::size_t>(k)].mean;
-    if (D <= direct_columns) {
-      direct_squared_distances(X, M, out);
-    } else {
-      scaled_squared_distances(X, M, Eigen::MatrixXd::Ones(1, K), out, variance);
-    }
+    scaled_squared_distances(X, M, Eigen::MatrixXd::Ones(1, K), out, variance);
   }
-
-  /// Column count up to which `squared_distances_all` sums (x − μ)² directly.
-  static constexpr index direct_columns = 32;
 
   /// out(n, k) = log N(x_n | μ_k, σ²I) for all components: `squared_distances_all`, scaled.
   void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
@@ -171,23 +163,38 @@ struct fixed_spherical_gaussian {
     out.array() = -0.5 * (log_normaliser(X.cols()) + out.array() / variance);
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: the means from
-  /// one product Wᵀ X, corrected by a second pass over each component's rows of positive weight
-  /// (`deviations_from_mean`), and each scatter Σ_n W_nk ‖x_n − m_k‖² from those deviations, so
-  /// that nothing cancels far from the origin or beside an outlier. Under the hard E-step each
-  /// row enters one component only, so the pass costs O(N·D) beyond the product.
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k. Fast path: rows
+  /// shifted by the chunk mean c, one product Wᵀ(X − c) for the means and one for Σ W ‖x − c‖²,
+  /// each scatter Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used only for Q: the M-step needs the means).
+  /// Where that expansion or the shifted mean cannot be trusted (`shifted_statistics_accurate`
+  /// on the mean; the scatter's own cancellation bound), the component is recomputed from its
+  /// own rows of positive weight (`deviations_from_mean`); under the hard E-step each row enters
+  /// one component only, so that pass costs O(N·D).
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
-    const Eigen::MatrixXd sums = W.transpose() * X;  // K×D: Σ_n W_nk x_n
+    const Eigen::RowVectorXd shift = column_mean(X);
+    const Eigen::MatrixXd Xs = X.rowwise() - shift;
+    const Eigen::RowVectorXd spread = Xs.cwiseAbs().colwise().maxCoeff();
+    const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − c)
+    const Eigen::VectorXd squares = W.transpose() * Xs.rowwise().squaredNorm();
     const Eigen::RowVectorXd mass = W.colwise().sum();
+    const double ulps = 8.0 * std::numeric_limits<double>::epsilon();
     for (index k = 0; k < W.cols(); ++k) {
       if (!(mass[k] > 0)) continue;
-      const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], sums.row(k) / mass[k]);
       stats_type s;
       s.weight = mass[k];
-      s.mean = d.mean.transpose();
-      s.scatter =
-          std::max(0.0, d.deviations.rowwise().squaredNorm().dot(d.weights) - mass[k] * d.correction.squaredNorm());
+      const Eigen::RowVectorXd m = sums.row(k) / mass[k];
+      s.mean = (shift + m).transpose();
+      s.scatter = squares[k] - mass[k] * m.squaredNorm();
+      const Eigen::ArrayXd per_column = Eigen::ArrayXd::Constant(X.cols(), s.scatter / static_cast<double>(X.cols()));
+      const bool accurate =
+          ulps * squares[k] <= 0x1p-40 * s.scatter && shifted_statistics_accurate(spread, per_column, mass[k]);
+      if (!accurate) {
+        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], s.mean.transpose());
+        s.mean = d.mean.transpose();
+        s.scatter = (d.weights.transpose() * d.deviations.cwiseAbs2()).sum() - mass[k] * d.correction.squaredNorm();
+      }
+      s.scatter = std::max(0.0, s.scatter);
       stats[static_cast<std::size_t>(k)] += s;
     }
   }

@@ -57,22 +57,20 @@ inline void scaled_squared_distances(matrix_ref X, const Eigen::MatrixXd& M, con
   out.noalias() = -2.0 * Xs * scaled;
   out += row_norms;
   out.rowwise() += centre_norms;
+  // The guard, vectorised over the block; the direct sums run only where it fires.
   const double ulps = detail::expansion_ulps * std::numeric_limits<double>::epsilon();
-  for (index k = 0; k < K; ++k) {
-    for (index n = 0; n < X.rows(); ++n) {
-      const double bound = ulps * (row_norms(n, k) + centre_norms[k]);
-      if (!detail::expansion_inaccurate(bound, out(n, k), floor)) continue;
-      const Eigen::ArrayXd y2 = (X.row(n).transpose() - M.col(k)).array().square();
-      out(n, k) = per_component ? P(0, k) * y2.sum() : (y2 * P.col(k).array()).sum();
+  const Eigen::ArrayXXd bound = ulps * (row_norms.array().rowwise() + centre_norms.array());
+  const bool all_accurate = out.allFinite() && (bound <= detail::expansion_tolerance * out.array().max(floor)).all();
+  if (!all_accurate) {
+    for (index k = 0; k < K; ++k) {
+      for (index n = 0; n < X.rows(); ++n) {
+        if (!detail::expansion_inaccurate(bound(n, k), out(n, k), floor)) continue;
+        const Eigen::ArrayXd y2 = (X.row(n).transpose() - M.col(k)).array().square();
+        out(n, k) = per_component ? P(0, k) * y2.sum() : (y2 * P.col(k).array()).sum();
+      }
     }
   }
   out = out.cwiseMax(0.0);  // rounding can leave a tiny negative value where x_n = μ_k
-}
-
-/// out(n, k) = ‖x_n − μ_k‖² directly, O(N·K·D) without a matrix product: exact to rounding
-/// whatever the geometry, and as fast as the product for a few dozen columns.
-inline void direct_squared_distances(matrix_ref X, const Eigen::MatrixXd& M, matrix_out out) {
-  for (index k = 0; k < M.cols(); ++k) out.col(k) = (X.rowwise() - M.col(k).transpose()).rowwise().squaredNorm();
 }
 
 }  // namespace emkit

@@ -4,6 +4,7 @@
 /// from the origin and unaffected by rows of weight zero: the core of the Gaussian and K-means
 /// statistics.
 
+#include <limits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -34,16 +35,37 @@ struct weighted_deviations {
   if ((w.array() > 0).all()) {
     out.deviations = X.rowwise() - first_mean;
     out.weights = w;
-  } else {
+  } else {  // gathered column by column, so that each read runs down one contiguous column
     std::vector<index> rows;
+    rows.reserve(static_cast<std::size_t>(w.size()));
     for (index n = 0; n < w.size(); ++n)
       if (w[n] > 0) rows.push_back(n);
-    out.deviations = X(rows, Eigen::all).rowwise() - first_mean;
-    out.weights = w(rows);
+    const index count = static_cast<index>(rows.size());
+    out.weights.resize(count);
+    for (index j = 0; j < count; ++j) out.weights[j] = w[rows[static_cast<std::size_t>(j)]];
+    out.deviations.resize(count, X.cols());
+    for (index d = 0; d < X.cols(); ++d) {
+      const auto column = X.col(d);
+      const double m = first_mean[d];
+      for (index j = 0; j < count; ++j) out.deviations(j, d) = column[rows[static_cast<std::size_t>(j)]] - m;
+    }
   }
   out.correction = (out.weights.transpose() * out.deviations) / total;
   out.mean = first_mean + out.correction;
   return out;
+}
+
+/// The fast path's accuracy test. Statistics formed from rows shifted by the chunk's mean row c
+/// (one matrix product for all components) have means m = c + Σ w (x − c) / W whose rounding
+/// error is about 8ε·max_n |x_nd − c_d| (`spread`, per column). True when that error is below
+/// 2⁻²⁰ of the component's standard deviation √(S_dd / W) in every column (the scatter about m
+/// is then off by at most 2⁻⁴⁰ of itself) and the scatter is finite; false (clusters far apart
+/// relative to their width, an outlier pulling c, an overflow, a zero variance) sends the
+/// component to `deviations_from_mean`.
+[[nodiscard]] inline bool shifted_statistics_accurate(const Eigen::RowVectorXd& spread,
+                                                      const Eigen::ArrayXd& scatter_diagonal, double mass) {
+  const Eigen::ArrayXd error = 8.0 * std::numeric_limits<double>::epsilon() * spread.transpose().array();
+  return scatter_diagonal.allFinite() && (error.square() * mass <= 0x1p-40 * scatter_diagonal).all();
 }
 
 }  // namespace emkit

@@ -47,7 +47,6 @@
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/numeric/squared_distances.hpp>
-#include <emkit/framework/numeric/weighted_deviations.hpp>
 #include <emkit/framework/types.hpp>
 #include <emkit/models/mixture.hpp>
 
@@ -171,23 +170,40 @@ struct fixed_spherical_gaussian {
     out.array() = -0.5 * (log_normaliser(X.cols()) + out.array() / variance);
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: the means from
-  /// one product Wᵀ X, corrected by a second pass over each component's rows of positive weight
-  /// (`deviations_from_mean`), and each scatter Σ_n W_nk ‖x_n − m_k‖² from those deviations, so
-  /// that nothing cancels far from the origin or beside an outlier. Under the hard E-step each
-  /// row enters one component only, so the pass costs O(N·D) beyond the product.
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: the means m̂ from
+  /// one product Wᵀ X, then one pass over the entries of positive weight that forms each
+  /// component's offset Σ W (x − m̂) (which corrects m̂ far from the origin) and its scatter
+  /// Σ W ‖x − m̂‖² − W_k ‖offset / W_k‖², so that nothing cancels far from the origin or beside an
+  /// outlier, and rows of weight 0 are left out. Under the hard E-step each row has one entry of
+  /// positive weight, so the pass costs O(N·D) beyond the product.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
-    const Eigen::MatrixXd sums = W.transpose() * X;  // K×D: Σ_n W_nk x_n
+    const index K = W.cols();
+    const index D = X.cols();
     const Eigen::RowVectorXd mass = W.colwise().sum();
-    for (index k = 0; k < W.cols(); ++k) {
+    const Eigen::MatrixXd means = (W.transpose() * X).transpose() * mass.cwiseMax(1e-300).cwiseInverse().asDiagonal();
+    Eigen::MatrixXd offsets = Eigen::MatrixXd::Zero(D, K);  // Σ_n W_nk (x_n − m̂_k)
+    Eigen::VectorXd squares = Eigen::VectorXd::Zero(K);     // Σ_n W_nk ‖x_n − m̂_k‖²
+    for (index n = 0; n < X.rows(); ++n) {
+      for (index k = 0; k < K; ++k) {
+        const double w = W(n, k);
+        if (!(w > 0)) continue;
+        double sq = 0.0;
+        for (index d = 0; d < D; ++d) {
+          const double y = X(n, d) - means(d, k);
+          offsets(d, k) += w * y;
+          sq += y * y;
+        }
+        squares[k] += w * sq;
+      }
+    }
+    for (index k = 0; k < K; ++k) {
       if (!(mass[k] > 0)) continue;
-      const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], sums.row(k) / mass[k]);
       stats_type s;
       s.weight = mass[k];
-      s.mean = d.mean.transpose();
-      s.scatter =
-          std::max(0.0, d.deviations.rowwise().squaredNorm().dot(d.weights) - mass[k] * d.correction.squaredNorm());
+      const Eigen::VectorXd correction = offsets.col(k) / mass[k];
+      s.mean = means.col(k) + correction;
+      s.scatter = std::max(0.0, squares[k] - mass[k] * correction.squaredNorm());
       stats[static_cast<std::size_t>(k)] += s;
     }
   }

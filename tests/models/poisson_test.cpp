@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <span>
 #include <vector>
 
@@ -177,6 +178,73 @@ TEST(PoissonStats, BatchedAccumulateAndExpectedLogDensityAgreeWithTheirDefinitio
     EXPECT_NEAR(family.expected_log_density(single, p), direct, 1e-11 * std::abs(direct));
   }
   EXPECT_EQ(family.expected_log_density(emkit::poisson_stats{}, family.maximize(batched[0])), 0.0);
+}
+
+TEST(PoissonDensity, LargeCountsAgreeWithBoostMathAndStirling) {
+  // Counts above poisson::large_count use the saddle-point form; the direct form would lose ~10
+  // at x = 1e15. Truth: Boost.Math's pdf where it is representable (λ = x + a√x), and at 1e300
+  // the analytic log f(x | x) = −½ log 2πx − 1/(12x) + O(x⁻³).
+  const emkit::poisson family;
+  for (const double x : {1025.0, 5000.0, 123456.0, 1e9, 1e15}) {
+    for (const double a : {0.0, 1.0, -3.0, 10.0}) {
+      const double lambda = x + a * std::sqrt(x);
+      const double expected = std::log(boost::math::pdf(boost::math::poisson_distribution<>(lambda), x));
+      const auto p = emkit::poisson_params::from(Eigen::VectorXd::Constant(1, lambda));
+      const double got = family.log_density(p, Eigen::MatrixXd::Constant(1, 1, x))[0];
+      EXPECT_NEAR(got, expected, 1e-12 * std::abs(expected)) << "x = " << x << ", lambda = " << lambda;
+    }
+  }
+  for (const double x : {1e100, 1e300}) {
+    const auto p = emkit::poisson_params::from(Eigen::VectorXd::Constant(1, x));
+    const double expected = -0.5 * std::log(2.0 * std::numbers::pi * x) - 1.0 / (12.0 * x);
+    EXPECT_NEAR(family.log_density(p, Eigen::MatrixXd::Constant(1, 1, x))[0], expected, 1e-13 * std::abs(expected));
+  }
+  // A row mixing small and large counts, in the batched and cached forms: Σ_d of Boost's terms.
+  const Eigen::MatrixXd X = (Eigen::MatrixXd(3, 3) << 3, 1e15, 2000, 0, 1e15 + 3e7, 1, 7, 5, 1).finished();
+  std::vector<emkit::poisson_params> ps{emkit::poisson_params::from(Eigen::Vector3d(4.0, 1e15, 2100.0)),
+                                        emkit::poisson_params::from(Eigen::Vector3d(0.5, 1e15 + 1e7, 3.0))};
+  Eigen::MatrixXd all(3, 2);
+  family.log_density_all(std::span<const emkit::poisson_params>(ps), X, family.prepare(X), all);
+  for (int k = 0; k < 2; ++k) {
+    for (Eigen::Index n = 0; n < 2; ++n) {
+      const double expected = reference_log_pmf(ps[k].rates, X.row(n).transpose());
+      EXPECT_NEAR(all(n, k), expected, 1e-12 * std::abs(expected)) << n << ", " << k;
+    }
+  }
+}
+
+TEST(PoissonStats, LargeCountsGiveAnExactQFromStatistics) {
+  // Q from statistics, Σ_n w_n log f(x_n | λ), against the sum of Boost.Math's log pmf, from two
+  // chunks merged and from one: a column of counts around 1e15 (Q ~ −1e3, where the direct form
+  // would be off by ~10 a row), then the same column with small counts mixed in.
+  const emkit::poisson family;
+  for (const bool mixed : {false, true}) {
+    Eigen::MatrixXd X(40, 2);
+    for (Eigen::Index n = 0; n < X.rows(); ++n)
+      X.row(n) << (mixed && n % 4 == 0 ? static_cast<double>(n % 9) : 1e15 + 1e7 * static_cast<double>(n % 13)),
+          static_cast<double>(n % 5);
+    Eigen::VectorXd w(X.rows());
+    for (Eigen::Index n = 0; n < X.rows(); ++n) w[n] = 0.25 + 0.05 * static_cast<double>(n % 6);
+    std::vector<emkit::poisson_stats> merged(1);
+    family.accumulate_all(X.topRows(17), w.head(17), std::span<emkit::poisson_stats>(merged));
+    family.accumulate_all(X.bottomRows(23), w.tail(23), std::span<emkit::poisson_stats>(merged));
+    const auto whole = family.accumulate(X, w);
+    EXPECT_NEAR(merged[0].counts[0], X.col(0).dot(w), 1e-15 * X.col(0).dot(w));
+    for (const Eigen::Vector2d& rates : {Eigen::Vector2d(1e15 + 6e7, 1.5), Eigen::Vector2d(7.5e14, 2.0)}) {
+      const auto p = emkit::poisson_params::from(rates);
+      double direct = 0.0;
+      for (Eigen::Index n = 0; n < X.rows(); ++n) {
+        for (Eigen::Index d = 0; d < 2; ++d) {
+          // Where Boost's pdf underflows, log f is huge and the direct form is exact relative to it.
+          const double pdf = boost::math::pdf(boost::math::poisson_distribution<>(rates[d]), X(n, d));
+          direct +=
+              w[n] * (pdf > 0 ? std::log(pdf) : X(n, d) * std::log(rates[d]) - rates[d] - std::lgamma(X(n, d) + 1.0));
+        }
+      }
+      EXPECT_NEAR(family.expected_log_density(whole, p), direct, 1e-12 * std::abs(direct)) << mixed;
+      EXPECT_NEAR(family.expected_log_density(merged[0], p), direct, 1e-12 * std::abs(direct)) << mixed;
+    }
+  }
 }
 
 TEST(PoissonFit, RecoversKnownRatesWithErrorsThatShrinkWithN) {

@@ -11,6 +11,14 @@
 /// data-only term c_n = Σ_d log Γ(x_nd + 1) once per data set, so a chunk of all K components
 /// costs one matrix product X · log Λᵀ. Rates are held at or above `rate_floor`, so log 0
 /// never appears; a floored rate is reported as a `floor_applied` warning by the mixture.
+///
+/// Counts above `poisson::large_count` (1024) would cancel in that form (x log λ, λ and
+/// log Γ(x + 1) are each ~3.5e16 at x = 1e15 while log f is ~−18): their terms use Loader's
+/// saddle-point form instead, log f = −h(x) − bd0(x, λ) with h(x) = log Γ(x + 1) − x log x + x
+/// (Stirling: ½ log 2πx + 1/(12x) − …) and bd0(x, λ) = x log(x/λ) + λ − x summed without
+/// cancellation, and their statistics keep Σ w [h(x) + bd0(x, m)] about the entries' own mean m,
+/// so that Q from statistics is as exact as the density. Chunks without large counts take the
+/// matrix-product path alone.
 
 #include <array>
 #include <cmath>
@@ -52,18 +60,102 @@ struct poisson_params {
   }
 };
 
+namespace detail {
+/// bd0(x, λ) = x log(x/λ) + λ − x ≥ 0, the deviance term of Loader's saddle-point form, without
+/// cancellation when x ≈ λ (the series of Loader 2000 and R's `bd0`); bd0(0, λ) = λ.
+inline double poisson_bd0(double x, double lambda) {
+  if (x == 0) return lambda;
+  if (std::abs(x - lambda) < 0.1 * (x + lambda)) {
+    const double v = (x - lambda) / (x + lambda);
+    double s = (x - lambda) * v;
+    double ej = 2.0 * x * v;
+    const double v2 = v * v;
+    for (int j = 1; j < 1000; ++j) {
+      ej *= v2;
+      const double next = s + ej / static_cast<double>(2 * j + 1);
+      if (next == s) return next;
+      s = next;
+    }
+    return s;
+  }
+  return x * std::log(x / lambda) + lambda - x;
+}
+
+/// h(x) = log Γ(x + 1) − x log x + x = ½ log 2πx + 1/(12x) − 1/(360x³) + … for a large count
+/// x (> 500, where two terms of Stirling's series are exact to double precision).
+inline double poisson_stirling(double x) {
+  constexpr double half_log_two_pi = 0.918938533204672741780329736406;  // ½ log 2π
+  return half_log_two_pi + 0.5 * std::log(x) + (1.0 / 12.0 - 1.0 / (360.0 * x * x)) / x;
+}
+}  // namespace detail
+
 /// Weighted sufficient statistics of one component: W = Σ w_n, S = Σ w_n x_n (D), and the
 /// data-only term C = Σ_n w_n Σ_d log Γ(x_nd + 1), which Q(θ; q) needs to equal
 /// Σ_n w_n log f(x_n | λ) exactly. Merged by adding each field.
+///
+/// Once large counts (> `poisson::large_count`) are seen, each column is split: its small
+/// entries keep the sums above (`small_counts`, `small_weight`, and C over small entries only),
+/// its large entries keep their weight V_d, a reference a_d near their weighted mean, the
+/// offset δ_d = Σ w (x − a_d) / V_d of that mean (so a_d + δ_d is the mean to far better than
+/// one ulp of a_d) and G_d = Σ w [h(x) + bd0(x, a_d)]. Since Σ w bd0(x, λ) = G + V [bd0(a, λ) +
+/// δ log(a/λ)] for any λ, Σ_n w_n log f = Σ_d [S'_d log λ_d − W'_d λ_d] − C − that sum, every
+/// term computed without cancellation; two statistics merge about the first one's reference.
 struct poisson_stats {
   double weight = 0.0;
-  Eigen::VectorXd counts;       ///< S = Σ_n w_n x_n (empty in the identity)
-  double log_factorials = 0.0;  ///< C = Σ_n w_n Σ_d log Γ(x_nd + 1)
+  Eigen::VectorXd counts;          ///< S = Σ_n w_n x_n (empty in the identity)
+  double log_factorials = 0.0;     ///< C = Σ_n w_n Σ_d log Γ(x_nd + 1), over small counts once split
+  Eigen::VectorXd small_counts;    ///< S'_d over small entries (empty until large counts are seen)
+  Eigen::VectorXd small_weight;    ///< W'_d, the weight of the small entries of column d
+  Eigen::VectorXd large_weight;    ///< V_d, the weight of the large entries of column d
+  Eigen::VectorXd large_mean;      ///< a_d, the reference: their weighted mean, rounded
+  Eigen::VectorXd large_offset;    ///< δ_d = Σ w (x − a_d) / V_d
+  Eigen::VectorXd large_deviance;  ///< G_d = Σ w [h(x) + bd0(x, a_d)] over them
+
+  [[nodiscard]] bool split() const { return large_weight.size() > 0; }
+
+  /// Splits statistics of small counts only: every entry is small.
+  void make_split() {
+    if (split()) return;
+    const index D = counts.size();
+    small_counts = counts;
+    small_weight = Eigen::VectorXd::Constant(D, weight);
+    large_weight = large_mean = large_offset = large_deviance = Eigen::VectorXd::Zero(D);
+  }
+
+  /// Σ w bd0(x, b) over the large entries of column d, for any b > 0 (log(a/b) as
+  /// log1p((a − b)/b): a − b is exact when a ≈ b, and δ may be far from small after a merge).
+  [[nodiscard]] double large_deviance_about(index d, double b) const {
+    const double a = large_mean[d];
+    return large_deviance[d] +
+           large_weight[d] * (detail::poisson_bd0(a, b) + large_offset[d] * std::log1p((a - b) / b));
+  }
 
   /// Adds the statistics of other rows; the empty (value-initialised) statistics are the identity.
   poisson_stats& operator+=(const poisson_stats& o) {
     if (o.counts.size() == 0) return *this;
     if (counts.size() == 0) return *this = o;
+    if (o.split() && !split()) make_split();
+    if (split()) {
+      poisson_stats other = o;
+      other.make_split();
+      small_counts += other.small_counts;
+      small_weight += other.small_weight;
+      for (index d = 0; d < counts.size(); ++d) {
+        const double v1 = large_weight[d], v2 = other.large_weight[d];
+        if (!(v2 > 0)) continue;
+        if (!(v1 > 0)) {
+          large_weight[d] = v2, large_mean[d] = other.large_mean[d];
+          large_offset[d] = other.large_offset[d], large_deviance[d] = other.large_deviance[d];
+          continue;
+        }
+        // About this side's reference a: G += the other side's Σ w bd0(x, a), and the offsets
+        // pool as Σ w (x − a) = V₁δ₁ + V₂ (a₂ − a + δ₂).
+        const double a = large_mean[d];
+        large_deviance[d] += other.large_deviance_about(d, a);
+        large_offset[d] = (v1 * large_offset[d] + v2 * ((other.large_mean[d] - a) + other.large_offset[d])) / (v1 + v2);
+        large_weight[d] = v1 + v2;
+      }
+    }
     weight += o.weight;
     counts += o.counts;
     log_factorials += o.log_factorials;
@@ -81,6 +173,17 @@ struct poisson {
 
   using params_type = poisson_params;
   using stats_type = poisson_stats;
+
+  /// Counts above this use the saddle-point form (see the file's comment); up to it the direct
+  /// form x log λ − λ − log Γ(x + 1) loses at most ~3e-12.
+  static constexpr double large_count = 1024.0;
+
+  /// log f(x | λ) of one count: the direct form up to `large_count`, the saddle-point form
+  /// −h(x) − bd0(x, λ) beyond.
+  [[nodiscard]] static double log_pmf(double x, double lambda, double log_lambda) {
+    if (x > large_count) return -detail::poisson_stirling(x) - detail::poisson_bd0(x, lambda);
+    return x * log_lambda - lambda - log_factorial(x);
+  }
 
   /// Throws `invalid_option` unless `rate_floor` is finite and > 0.
   void validate() const {
@@ -109,9 +212,7 @@ struct poisson {
   /// The statistics of one component from a chunk and its weights.
   [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const {
     stats_type s;
-    s.weight = w.sum();
-    s.counts = X.transpose() * w;
-    s.log_factorials = w.dot(prepare(X).col(0));
+    accumulate_all(X, prepare(X), w, std::span<stats_type>(&s, 1));
     return s;
   }
 
@@ -151,11 +252,13 @@ struct poisson {
     return c;
   }
 
-  /// log f(x_n | λ) = x_n · log λ − Σ λ − c_n, given the rows' cache c = prepare(X).
+  /// log f(x_n | λ) = x_n · log λ − Σ λ − c_n, given the rows' cache c = prepare(X); rows with
+  /// a large count are summed term by term (`log_pmf`).
   [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X, matrix_ref cache) const {
     Eigen::VectorXd out = X * p.log_rates;
     out.array() -= p.rate_sum;
     out -= cache.col(0);
+    recompute_large_rows(std::span<const params_type>(&p, 1), X, out);
     return out;
   }
 
@@ -172,6 +275,7 @@ struct poisson {
     out.noalias() = X * log_rates;
     out.rowwise() -= rate_sums;
     out.colwise() -= cache.col(0);
+    recompute_large_rows(ps, X, out);
   }
 
   /// stats[k] += the statistics of the chunk under weights W(·, k), for all k.
@@ -180,15 +284,55 @@ struct poisson {
   }
 
   /// The same with the rows' cache c = prepare(X): S = Wᵀ X as one matrix product, C = Wᵀ c.
+  /// A chunk with large counts also splits each column's small and large entries (see
+  /// `poisson_stats`).
   void accumulate_all(matrix_ref X, matrix_ref cache, matrix_ref W, std::span<stats_type> stats) const {
     const Eigen::MatrixXd counts = W.transpose() * X;  // K×D
-    const Eigen::VectorXd log_factorials = W.transpose() * cache.col(0);
     const Eigen::RowVectorXd mass = W.colwise().sum();
+    // One vectorised pass decides; the split is built only for a chunk with large counts.
+    const bool any_large = X.rows() > 0 && X.maxCoeff() > large_count;
+    const Eigen::ArrayXXd large =
+        any_large ? Eigen::ArrayXXd((X.array() > large_count).cast<double>()) : Eigen::ArrayXXd();
+    Eigen::VectorXd c = cache.col(0);
+    Eigen::MatrixXd small_counts, small_weight, large_weight, large_mean;
+    if (any_large) {
+      for (index n = 0; n < X.rows(); ++n) {
+        if (!(large.row(n) > 0).any()) continue;
+        c[n] = 0.0;  // log Γ(x + 1) of the small counts only
+        for (index d = 0; d < X.cols(); ++d)
+          if (large(n, d) == 0) c[n] += log_factorial(X(n, d));
+      }
+      small_counts = W.transpose() * (X.array() * (1.0 - large)).matrix();
+      small_weight = W.transpose() * (1.0 - large).matrix();
+      large_weight = W.transpose() * large.matrix();
+      large_mean = (W.transpose() * (X.array() * large).matrix()).cwiseQuotient(large_weight.cwiseMax(1e-300));
+    }
+    const Eigen::VectorXd log_factorials = W.transpose() * c;
     for (index k = 0; k < W.cols(); ++k) {
       stats_type s;
       s.weight = mass[k];
       s.counts = counts.row(k).transpose();
       s.log_factorials = log_factorials[k];
+      if (any_large) {
+        s.small_counts = small_counts.row(k).transpose();
+        s.small_weight = small_weight.row(k).transpose();
+        s.large_weight = large_weight.row(k).transpose();
+        s.large_mean = large_mean.row(k).transpose();
+        s.large_offset = s.large_deviance = Eigen::VectorXd::Zero(X.cols());
+        for (index d = 0; d < X.cols(); ++d) {
+          if (!(s.large_weight[d] > 0)) {
+            s.large_mean[d] = 0.0;
+            continue;
+          }
+          const double a = s.large_mean[d];
+          for (index n = 0; n < X.rows(); ++n) {
+            if (large(n, d) == 0 || !(W(n, k) > 0)) continue;
+            s.large_offset[d] += W(n, k) * (X(n, d) - a);
+            s.large_deviance[d] += W(n, k) * (detail::poisson_stirling(X(n, d)) + detail::poisson_bd0(X(n, d), a));
+          }
+          s.large_offset[d] /= s.large_weight[d];
+        }
+      }
       stats[static_cast<std::size_t>(k)] += s;
     }
   }
@@ -196,7 +340,25 @@ struct poisson {
   /// Σ_n w_n log f(x_n | λ) from statistics: S · log λ − W Σ λ − C.
   [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const {
     if (s.counts.size() == 0) return 0.0;
-    return s.counts.dot(p.log_rates) - s.weight * p.rate_sum - s.log_factorials;
+    if (!s.split()) return s.counts.dot(p.log_rates) - s.weight * p.rate_sum - s.log_factorials;
+    double q = s.small_counts.dot(p.log_rates) - s.small_weight.dot(p.rates) - s.log_factorials;
+    for (index d = 0; d < s.counts.size(); ++d)
+      if (s.large_weight[d] > 0) q -= s.large_deviance_about(d, p.rates[d]);
+    return q;
+  }
+
+  /// Rows of X with a count above `large_count`: out(n, k) = Σ_d log_pmf(x_nd, λ_kd), term by
+  /// term, replacing the matrix-product value that cancels there.
+  void recompute_large_rows(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
+    if (X.rows() == 0 || !(X.maxCoeff() > large_count)) return;
+    for (index n = 0; n < X.rows(); ++n) {
+      if (!(X.row(n).array() > large_count).any()) continue;
+      for (index k = 0; k < static_cast<index>(ps.size()); ++k) {
+        double sum = 0.0;
+        for (index d = 0; d < X.cols(); ++d) sum += log_pmf(X(n, d), ps[k].rates[d], ps[k].log_rates[d]);
+        out(n, k) = sum;
+      }
+    }
   }
 
   /// K·D rates.

@@ -231,7 +231,8 @@ struct gaussian {
     return static_cast<index>((p.covariance.diagonal().array() <= 2.0 * reg_covar).count());
   }
 
-  /// "variance of column 1 is 1e-06 <= 2·reg_covar ...", naming every such column.
+  /// "variance of column(s) 0, 1 is 1e-06, 1e-06, at most 2·reg_covar = 2e-06: mostly
+  /// regularisation ...", naming every column that `floors_applied` counts.
   [[nodiscard]] std::string floor_description(const params_type& p) const {
     std::string columns, values;
     for (index d = 0; d < p.covariance.rows(); ++d) {

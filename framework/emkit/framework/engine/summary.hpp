@@ -19,7 +19,7 @@ enum class warning_code {
   component_reseeded,  ///< a component lost all its mass and was re-seeded
   floor_applied,       ///< a family kept a parameter off its boundary (a rate or probability floor)
   restart_failed,      ///< a restart ended in a numerical error; the other restarts went on
-  component_kept,      ///< a component lost all its mass (again, after a re-seed) and was kept with weight 0
+  component_kept,      ///< a component lost all its mass and was kept at weight 0 (reseed: after its re-seed)
   component_dropped,   ///< a component lost all its mass and was removed: K − 1 components go on
 };
 

@@ -48,6 +48,7 @@
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/numeric/squared_distances.hpp>
+#include <emkit/framework/numeric/weighted_deviations.hpp>
 #include <emkit/framework/types.hpp>
 #include <emkit/models/mixture.hpp>
 

@@ -483,7 +483,8 @@ TEST(Degenerate, DataAtScale1eMinus150WithTheDefaultRegularisationIsReported) {
   // against the constant terms): every row ties to centre 0, and centre 1, re-seeded once, is
   // then kept; the fit converges with those two warnings.
   EXPECT_EQ(count_warnings(r.summary, warning_code::floor_applied), 2u);
-  EXPECT_THAT(r.summary.full_report(), HasSubstr("component 0: variance of column(s) 0, 1 is"));
+  EXPECT_THAT(r.summary.full_report(),
+              HasSubstr("component 0: variance of column(s) 0, 1 at most 2·reg_covar = 2e-06: mostly regularisation"));
   EXPECT_TRUE(km.summary.converged);
   EXPECT_EQ(count_warnings(km.summary, warning_code::component_reseeded), 1u);
   EXPECT_EQ(count_warnings(km.summary, warning_code::component_kept), 1u);

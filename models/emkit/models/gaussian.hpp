@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <limits>
 #include <numbers>
 #include <span>
@@ -231,19 +232,19 @@ struct gaussian {
     return static_cast<index>((p.covariance.diagonal().array() <= 2.0 * reg_covar).count());
   }
 
-  /// "variance of column(s) 0, 1 is 1e-06, 1e-06, at most 2·reg_covar = 2e-06: mostly
-  /// regularisation ...", naming every column that `floors_applied` counts.
+  /// "variance of column(s) 0, 1 at most 2·reg_covar = 2e-06: mostly regularisation ...",
+  /// naming every column that `floors_applied` counts.
   [[nodiscard]] std::string floor_description(const params_type& p) const {
-    std::string columns, values;
+    std::string columns;
     for (index d = 0; d < p.covariance.rows(); ++d) {
-      if (!(reg_covar > 0 && p.covariance(d, d) <= 2.0 * reg_covar)) continue;
-      columns += detail::concat(columns.empty() ? "" : ", ", d);
-      values += detail::concat(values.empty() ? "" : ", ", p.covariance(d, d));
+      if (reg_covar > 0 && p.covariance(d, d) <= 2.0 * reg_covar)
+        columns += detail::concat(columns.empty() ? "" : ", ", d);
     }
-    return detail::concat("variance of column(s) ", columns, " is ", values,
-                          ", at most 2·reg_covar = ", 2.0 * reg_covar,
-                          ": mostly regularisation (the data's spread there is below reg_covar; "
-                          "for data on a small scale s, use reg_covar about 1e-6·s²)");
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%.3g", 2.0 * reg_covar);
+    return "variance of column(s) " + columns + " at most 2·reg_covar = " + bound +
+           ": mostly regularisation (the data's spread there is below reg_covar; for data on a small scale s, "
+           "use reg_covar about 1e-6·s²)";
   }
 
   /// Means K·D, covariances K·D(D+1)/2 (full), K·D (diagonal), K (spherical), D(D+1)/2 (tied).

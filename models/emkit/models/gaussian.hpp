@@ -321,7 +321,9 @@ struct gaussian {
       const Eigen::ArrayXd diagonal =
           diagonal_form() ? Eigen::ArrayXd(s.scatter.col(0).array()) : Eigen::ArrayXd(s.scatter.diagonal().array());
       if (!shifted_statistics_accurate(spread, diagonal, mass[k])) {
-        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], s.mean.transpose());
+        // The first estimate unshifted (accurate to ε·|x|; c may have been pulled far away).
+        const Eigen::RowVectorXd first = (W.col(k).transpose() * X) / mass[k];
+        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], first);
         s.mean = d.mean.transpose();
         s.scatter = scatter_of(d.deviations, d.weights);
         // The scatter about m = m̂ + c from deviations about m̂: subtract W c cᵀ (c is ~ε·|x|).

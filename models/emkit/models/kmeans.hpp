@@ -190,7 +190,9 @@ struct fixed_spherical_gaussian {
       const bool accurate =
           ulps * squares[k] <= 0x1p-40 * s.scatter && shifted_statistics_accurate(spread, per_column, mass[k]);
       if (!accurate) {
-        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], s.mean.transpose());
+        // The first estimate unshifted (accurate to ε·|x|; c may have been pulled far away).
+        const Eigen::RowVectorXd first = (W.col(k).transpose() * X) / mass[k];
+        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], first);
         s.mean = d.mean.transpose();
         s.scatter = (d.weights.transpose() * d.deviations.cwiseAbs2()).sum() - mass[k] * d.correction.squaredNorm();
       }

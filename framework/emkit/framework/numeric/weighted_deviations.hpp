@@ -56,16 +56,17 @@ struct weighted_deviations {
 }
 
 /// The fast path's accuracy test. Statistics formed from rows shifted by the chunk's mean row c
-/// (one matrix product for all components) have means m = c + Σ w (x − c) / W whose rounding
-/// error is about 8ε·max_n |x_nd − c_d| (`spread`, per column). True when that error is below
-/// 2⁻²⁰ of the component's standard deviation √(S_dd / W) in every column (the scatter about m
-/// is then off by at most 2⁻⁴⁰ of itself) and the scatter is finite; false (clusters far apart
-/// relative to their width, an outlier pulling c, an overflow, a zero variance) sends the
-/// component to `deviations_from_mean`.
+/// (one matrix product for all components) carry an absolute rounding error of about
+/// 8ε·max_n |x_nd − c_d| (`spread`, per column) in every deviation, so a scatter about the
+/// component's mean is off by about that error over its standard deviation √(S_dd / W),
+/// relatively. True when that ratio is below 2⁻⁴⁰ in every column (the chunk spans at most a few
+/// hundred standard deviations) and the scatter is finite; false (clusters far apart relative to
+/// their width, an outlier pulling c, an overflow, a zero variance) sends the component to
+/// `deviations_from_mean`.
 [[nodiscard]] inline bool shifted_statistics_accurate(const Eigen::RowVectorXd& spread,
                                                       const Eigen::ArrayXd& scatter_diagonal, double mass) {
   const Eigen::ArrayXd error = 8.0 * std::numeric_limits<double>::epsilon() * spread.transpose().array();
-  return scatter_diagonal.allFinite() && (error.square() * mass <= 0x1p-40 * scatter_diagonal).all();
+  return scatter_diagonal.allFinite() && (error.square() * mass <= 0x1p-80 * scatter_diagonal).all();
 }
 
 }  // namespace emkit

@@ -96,9 +96,9 @@ struct cluster_plot {
 [[nodiscard]] inline std::string clusters_script(const cluster_plot& p) {
   using namespace plot_detail;
   const index K = p.weights.size();
-  std::string out = preamble(p.title) + "set xlabel " + gnuplot_quote(p.xlabel) + "\nset ylabel " +
-                    gnuplot_quote(p.ylabel) +
-                    "\nset key outside top center horizontal box\nset offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04\n";
+  std::string out =
+      preamble(p.title) + "set xlabel " + gnuplot_quote(p.xlabel) + "\nset ylabel " + gnuplot_quote(p.ylabel) +
+      "\nset key outside top center horizontal box\nset offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04\n";
   std::vector<std::string> pieces;
   for (index k = 0; k < K; ++k) {
     std::vector<index> rows;

@@ -32,6 +32,7 @@
 #include "../../tools/plot_geometry.hpp"
 #include "../../tools/plot_scripts.hpp"
 #include "../../tools/progress.hpp"
+#include "../support/cli_harness.hpp"
 
 #ifndef EMKIT_BINARY
 #error "EMKIT_BINARY must name the emkit program"
@@ -43,6 +44,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace cli_harness;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -211,30 +213,6 @@ TEST(ProgressLine, RedrawsInPlaceAtMostOncePerIntervalAndEndsWithANewline) {
 
 std::string faithful() { return std::string(EMKIT_DATA_DIR) + "/faithful.csv"; }
 std::string iris() { return std::string(EMKIT_DATA_DIR) + "/iris.csv"; }
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_text(const fs::path& p, std::string_view text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
 
 class CliPlotTest : public ::testing::Test {
  protected:

@@ -31,6 +31,7 @@
 #include <emkit/models/verify/verify.hpp>
 
 #include "../../tools/model_file.hpp"
+#include "../support/cli_harness.hpp"
 
 #ifndef EMKIT_BINARY
 #error "EMKIT_BINARY must name the emkit program"
@@ -42,6 +43,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace cli_harness;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -49,24 +51,6 @@ using ::testing::StartsWith;
 constexpr int faithful_rows = 272;
 
 std::string faithful() { return std::string(EMKIT_DATA_DIR) + "/faithful.csv"; }
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_text(const fs::path& p, std::string_view text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 std::vector<std::string> split(const std::string& s, char separator) {
   std::vector<std::string> out;
@@ -103,12 +87,6 @@ std::string npy_bytes(const Eigen::MatrixXd& values, bool fortran_order) {
   }
   return out;
 }
-
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
 
 class CliResearchTest : public ::testing::Test {
  protected:
@@ -301,7 +279,8 @@ TEST_F(CliResearchTest, ScoreOfPoissonDataOutsideTheSupportNamesLineAndColumn) {
   write_text(path("counts.csv"), "a,b\n1,2\n3,4\n0,5\n2,2\n");
   const std::string model = fit({path("counts.csv"), "-k", "1", "--family", "poisson"});
   write_text(path("bad.csv"), "a,b\n1,2\n\n3,1.5\n");
-  fails({"score", model, path("bad.csv")}, "bad.csv: line 4, column 2: 1.5 is not a non-negative integer count (poisson)");
+  fails({"score", model, path("bad.csv")},
+        "bad.csv: line 4, column 2: 1.5 is not a non-negative integer count (poisson)");
   fails({"predict", model, path("bad.csv")}, "line 4, column 2");
   // Good counts score.
   EXPECT_EQ(lines_of(ok({"score", model, path("counts.csv")})).size(), 4u);
@@ -442,8 +421,8 @@ TEST_F(CliResearchTest, EveryErrorIsOneLine) {
 
 TEST_F(CliResearchTest, SelectWritesTheBestModelByEachCriterion) {
   const std::string best = path("best.json");
-  const run_result r = run({"select", faithful(), "--k", "1..3", "--covariance", "full,diag", "--folds", "3", "--seed",
-                            "2", "-o", best});
+  const run_result r = run(
+      {"select", faithful(), "--k", "1..3", "--covariance", "full,diag", "--folds", "3", "--seed", "2", "-o", best});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const std::vector<std::string> lines = lines_of(r.out);
@@ -475,12 +454,12 @@ TEST_F(CliResearchTest, SelectWritesTheBestModelByEachCriterion) {
   EXPECT_NEAR(m["bic"].get<double>(), lowest, 1e-6 * std::abs(lowest));
 
   // The same seed, the same table; cv chooses too.
-  EXPECT_EQ(run({"select", faithful(), "--k", "1..3", "--covariance", "full,diag", "--folds", "3", "--seed", "2", "-o",
-                 best})
-                .out,
-            r.out);
-  const run_result cv =
-      run({"select", faithful(), "--k", "1,2", "--covariance", "spherical", "--criterion", "cv", "-o", path("cv.json")});
+  EXPECT_EQ(
+      run({"select", faithful(), "--k", "1..3", "--covariance", "full,diag", "--folds", "3", "--seed", "2", "-o", best})
+          .out,
+      r.out);
+  const run_result cv = run(
+      {"select", faithful(), "--k", "1,2", "--covariance", "spherical", "--criterion", "cv", "-o", path("cv.json")});
   ASSERT_EQ(cv.status, 0) << cv.err;
   EXPECT_THAT(cv.out, HasSubstr("best by cv: k = "));
 }
@@ -572,8 +551,8 @@ TEST_F(CliResearchTest, VerifyWorksForCountsBinaryAndKMeansModels) {
   EXPECT_EQ(be["free_parameters"], 3);
   // K = 1: the maximum likelihood is the column means, so the gradient is 0 up to differences.
   EXPECT_LT(be["gradient_norm"].get<double>(), 1e-6);
-  const json km = json::parse(
-      ok({"verify", fit({faithful(), "-k", "2", "--family", "kmeans"}, "km.json"), faithful(), "--json"}));
+  const json km =
+      json::parse(ok({"verify", fit({faithful(), "-k", "2", "--family", "kmeans"}, "km.json"), faithful(), "--json"}));
   EXPECT_EQ(km["family"], "kmeans");
   EXPECT_TRUE(km.contains("em_rate"));
 }

@@ -39,6 +39,7 @@
 #include <emkit/framework/io/csv.hpp>
 
 #include "../../tools/model_file.hpp"
+#include "../support/cli_harness.hpp"
 
 #ifndef EMKIT_BINARY
 #error "EMKIT_BINARY must name the emkit program"
@@ -50,6 +51,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace cli_harness;
 using nlohmann::json;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -64,25 +66,6 @@ constexpr int faithful_rows = 272;
 
 std::string faithful() { return std::string(EMKIT_DATA_DIR) + "/faithful.csv"; }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_text(const fs::path& p, std::string_view text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-/// `s` quoted for /bin/sh.
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::vector<std::string> split(const std::string& s, char separator) {
   std::vector<std::string> out;
   std::string field;
@@ -93,13 +76,6 @@ std::vector<std::string> split(const std::string& s, char separator) {
 
 /// The lines of `text` (without their newlines).
 std::vector<std::string> lines_of(const std::string& text) { return split(text, '\n'); }
-
-/// What one run of the program did.
-struct run_result {
-  int status = -1;  ///< the exit status; -1 if the program did not exit normally (a crash)
-  std::string out;
-  std::string err;
-};
 
 /// Whether a and b agree to `relative` (relative to the larger magnitude, at least 1).
 bool near_rel(double a, double b, double relative) {

@@ -129,9 +129,10 @@ concept HasBatchedAccumulate = requires(const C& c, matrix_ref X, matrix_ref W,
 /// Optional batched form with the rows' `prepare` cache (for statistics that include a
 /// data-only term, such as Σ_n w_n log Γ(x_n + 1) for Q of a Poisson component).
 template <class C>
-concept HasCachedBatchedAccumulate =
-    HasPrepare<C> && requires(const C& c, matrix_ref X, matrix_ref cache, matrix_ref W,
-                              std::span<typename C::stats_type> stats) { c.accumulate_all(X, cache, W, stats); };
+concept HasCachedBatchedAccumulate = HasPrepare<C> &&
+    requires(const C& c, matrix_ref X, matrix_ref cache, matrix_ref W, std::span<typename C::stats_type> stats) {
+  c.accumulate_all(X, cache, W, stats);
+};
 
 /// Optional batched M-step: all K components at once. Required in practice when
 /// components share parameters (a tied covariance).

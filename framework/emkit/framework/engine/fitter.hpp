@@ -114,7 +114,8 @@ struct fitter {
         // One restart breaking down (a singular covariance, say) does not discard the others;
         // it is reported, and only a fit whose every restart failed throws.
         if (r + 1 == options.restarts && !have_best) throw;
-        warnings.push_back({warning_code::restart_failed, r, 0, -1, detail::concat("restart ", r, " failed: ", e.what())});
+        warnings.push_back(
+            {warning_code::restart_failed, r, 0, -1, detail::concat("restart ", r, " failed: ", e.what())});
         objectives.push_back(std::numeric_limits<double>::quiet_NaN());
         continue;
       }

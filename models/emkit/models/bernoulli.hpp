@@ -19,6 +19,7 @@
 #include <utility>
 
 #include <Eigen/Core>
+#include <boost/hana/adapt_struct.hpp>
 #include <boost/random/bernoulli_distribution.hpp>
 
 #include <emkit/framework/error.hpp>
@@ -170,3 +171,6 @@ struct bernoulli {
 };
 
 }  // namespace emkit
+
+// The statistics as a Hana Struct, so that processes exchange them (execution/flatten.hpp).
+BOOST_HANA_ADAPT_STRUCT(emkit::bernoulli_stats, weight, ones);

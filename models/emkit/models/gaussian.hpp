@@ -20,6 +20,7 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <boost/hana/adapt_struct.hpp>
 #include <boost/random/normal_distribution.hpp>
 
 #include <emkit/framework/error.hpp>
@@ -443,3 +444,6 @@ struct gaussian {
 };
 
 }  // namespace emkit
+
+// The statistics as a Hana Struct, so that processes exchange them (execution/flatten.hpp).
+BOOST_HANA_ADAPT_STRUCT(emkit::gaussian_stats, weight, mean, scatter);

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include <Eigen/Core>
+#include <boost/hana/adapt_struct.hpp>
 #include <boost/random/normal_distribution.hpp>
 
 #include <emkit/framework/engine/check_data.hpp>
@@ -303,3 +304,6 @@ using kmeans_fitter = fitter<hard_estep, I, X>;
 }
 
 }  // namespace emkit
+
+// The statistics as a Hana Struct, so that processes exchange them (execution/flatten.hpp).
+BOOST_HANA_ADAPT_STRUCT(emkit::fixed_spherical_gaussian_stats, weight, mean, scatter);

@@ -21,6 +21,7 @@
 #include <emkit/framework/concepts/component_family.hpp>
 #include <emkit/framework/engine/summary.hpp>
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/execution/reflect.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
@@ -61,6 +62,7 @@ struct mixture_accumulator {
   std::vector<Stats> stats;
   Eigen::VectorXd mass;
   index dimension = 0;  ///< D of the rows accumulated (0 while empty)
+  EMKIT_REFLECT(stats, mass, dimension);
 
   mixture_accumulator& operator+=(const mixture_accumulator& other) {
     if (stats.empty()) return *this = other;

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include <Eigen/Core>
+#include <boost/hana/adapt_struct.hpp>
 #include <boost/random/poisson_distribution.hpp>
 
 #include <emkit/framework/error.hpp>
@@ -384,3 +385,7 @@ struct poisson {
 };
 
 }  // namespace emkit
+
+// The statistics as a Hana Struct, so that processes exchange them (execution/flatten.hpp).
+BOOST_HANA_ADAPT_STRUCT(emkit::poisson_stats, weight, counts, log_factorials, small_counts, small_weight, large_weight,
+                        large_mean, large_offset, large_deviance);

@@ -43,6 +43,7 @@
 
 #include <emkit/framework/concepts/component_family.hpp>
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/execution/reflect.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/types.hpp>
 #include <emkit/models/bernoulli.hpp>
@@ -198,6 +199,7 @@ struct product {
   /// One component's statistics: one entry per block, or none in the identity (value-initialised).
   struct stats_type {
     std::vector<block_stats> blocks;
+    EMKIT_REFLECT(blocks);
 
     /// Merges block by block; the identity (no blocks) merges as nothing. Throws `shape_error`
     /// when the two come from different layouts.

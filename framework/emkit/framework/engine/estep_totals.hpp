@@ -2,6 +2,7 @@
 /// \file
 /// The scalar sums of one E-step pass, mergeable like any statistic.
 
+#include <emkit/framework/execution/reflect.hpp>
 #include <emkit/framework/numeric/compensated_sum.hpp>
 
 namespace emkit {
@@ -14,6 +15,7 @@ struct estep_totals {
   compensated_sum expected;        ///< Q(θ; q) = Σ_n w_n Σ_k r_nk log p(x_n, k | θ), from the rows
   compensated_sum objective;       ///< what the E-step policy maximises: ℓ (soft) or the classification ℓ (hard)
   compensated_sum weight;          ///< Σ_n w_n
+  EMKIT_REFLECT(log_likelihood, entropy, expected, objective, weight);
 
   estep_totals& operator+=(const estep_totals& other) {
     log_likelihood += other.log_likelihood;

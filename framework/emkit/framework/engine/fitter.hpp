@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <vector>
 
@@ -18,6 +19,8 @@
 #include <emkit/framework/engine/fit_options.hpp>
 #include <emkit/framework/engine/summary.hpp>
 #include <emkit/framework/estep/soft_estep.hpp>
+#include <emkit/framework/execution/processes.hpp>
+#include <emkit/framework/execution/reflect.hpp>
 #include <emkit/framework/execution/row_blocks.hpp>
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/init/policies.hpp>
@@ -36,14 +39,34 @@ namespace detail {
 
 /// Runs f(range, X_chunk, w_chunk, acc) for every chunk, accumulating each block into its own
 /// accumulator and merging blocks in index order (the determinism rule of row_blocks.hpp).
+/// Under a policy spread over processes, each process runs its own blocks and the blocks'
+/// statistics are exchanged before the merge, so every process merges the same values in
+/// the same order (processes.hpp).
 template <class Acc, class Exec, class MakeAcc, class Body>
 Acc reduce_chunks(const Exec& exec, const row_blocks& blocks, MakeAcc&& make, Body&& body) {
   std::vector<Acc> partial(static_cast<std::size_t>(blocks.num_blocks()));
-  exec.for_each_block(blocks.num_blocks(), [&](index b) {
-    Acc acc = make();
-    blocks.for_each_chunk(b, [&](row_range r) { body(r, acc); });
-    partial[static_cast<std::size_t>(b)] = std::move(acc);
-  });
+  auto run = [&] {
+    exec.for_each_block(blocks.num_blocks(), [&](index b) {
+      Acc acc = make();
+      blocks.for_each_chunk(b, [&](row_range r) { body(r, acc); });
+      partial[static_cast<std::size_t>(b)] = std::move(acc);
+    });
+  };
+  if constexpr (requires { exec.processes; }) {
+    if (exec.processes) {
+      std::exception_ptr failure;
+      try {
+        run();
+      } catch (...) {
+        failure = std::current_exception();  // reported to every process, so that all throw
+      }
+      exchange_blocks(*exec.processes, partial, failure);
+    } else {
+      run();
+    }
+  } else {
+    run();
+  }
   Acc total = make();
   for (Acc& p : partial) total += p;
   return total;
@@ -54,6 +77,7 @@ template <class Acc>
 struct pass_result {
   Acc stats;
   estep_totals totals;
+  EMKIT_REFLECT(stats, totals);
   pass_result& operator+=(const pass_result& o) {
     stats += o.stats;
     totals += o.totals;

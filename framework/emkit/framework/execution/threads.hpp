@@ -5,19 +5,24 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/execution/processes.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
 
 /// Runs blocks on `n` threads (0: all hardware threads). Workers take blocks from a shared
-/// counter; the result does not depend on which worker ran which block.
+/// counter; the result does not depend on which worker ran which block. With `processes`,
+/// this process runs only its share of the blocks (`owned_blocks`), and the engine's
+/// reduction exchanges the rest (processes.hpp).
 struct threads {
   int n = 0;
+  std::shared_ptr<const process_group> processes;  ///< null: this process runs every block
 
   [[nodiscard]] int count() const {
     check_option(n >= 0, "threads", "n", n, ">= 0 (0 means all cores)");
@@ -26,6 +31,17 @@ struct threads {
 
   template <class F>
   void for_each_block(index blocks, F&& f) const {
+    if (processes) {
+      const auto [first, last] = owned_blocks(blocks, processes->rank(), processes->size());
+      run_blocks(last - first, [&](index b) { f(first + b); });
+    } else {
+      run_blocks(blocks, f);
+    }
+  }
+
+ private:
+  template <class F>
+  void run_blocks(index blocks, F&& f) const {
     const int workers = static_cast<int>(std::min<index>(count(), blocks));
     if (workers <= 1) {
       for (index b = 0; b < blocks; ++b) f(b);

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include <emkit/framework/execution/reflect.hpp>
+
 namespace emkit {
 
 /// A running sum with Neumaier compensation, mergeable with `+=` like every emkit statistic.
@@ -31,6 +33,9 @@ class compensated_sum {
  private:
   double sum_ = 0.0;
   double compensation_ = 0.0;
+
+ public:
+  EMKIT_REFLECT(sum_, compensation_);  // exchanged between processes (flatten.hpp)
 };
 
 }  // namespace emkit

@@ -1,0 +1,144 @@
+#pragma once
+/// \file
+/// Statistics as a flat array of doubles and back, by Boost.Hana reflection, so that
+/// processes can exchange them (an MPI all-gather sends doubles, not structs).
+///
+/// A statistic flattens when it is built from:
+/// - arithmetic values (stored as one double; an `index` is exact below 2⁵³);
+/// - dense Eigen matrices and vectors (rows, columns, then the coefficients);
+/// - `std::vector` and `std::variant` of flattenable values (the size or the alternative first);
+/// - Hana Structs of flattenable members: `BOOST_HANA_ADAPT_STRUCT(my_stats, weight, sum);`
+///   after a family's statistics struct is all a new family needs to be fitted across processes.
+/// Sizes travel with the values, so `unflatten` needs no template of the shape: the empty
+/// (value-initialised) statistic and a full one both round-trip exactly, bit for bit.
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <Eigen/Core>
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+
+#include <emkit/framework/error.hpp>
+#include <emkit/framework/execution/reflect.hpp>
+
+namespace emkit {
+
+namespace detail {
+template <class T>
+struct is_std_vector : std::false_type {};
+template <class T, class A>
+struct is_std_vector<std::vector<T, A>> : std::true_type {};
+template <class T>
+struct is_std_variant : std::false_type {};
+template <class... Ts>
+struct is_std_variant<std::variant<Ts...>> : std::true_type {};
+template <class T>
+concept eigen_dense = std::is_base_of_v<Eigen::DenseBase<T>, T>;
+template <class T>
+concept hana_struct = boost::hana::Struct<T>::value;
+}  // namespace detail
+
+/// Appends `value` to `out`.
+template <class T>
+void flatten(const T& value, std::vector<double>& out) {
+  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    out.push_back(static_cast<double>(value));
+  } else if constexpr (detail::eigen_dense<T>) {
+    out.push_back(static_cast<double>(value.rows()));
+    out.push_back(static_cast<double>(value.cols()));
+    for (Eigen::Index j = 0; j < value.cols(); ++j)
+      for (Eigen::Index i = 0; i < value.rows(); ++i) out.push_back(value(i, j));
+  } else if constexpr (detail::is_std_vector<T>::value) {
+    out.push_back(static_cast<double>(value.size()));
+    for (const auto& v : value) flatten(v, out);
+  } else if constexpr (detail::is_std_variant<T>::value) {
+    out.push_back(static_cast<double>(value.index()));
+    std::visit([&](const auto& v) { flatten(v, out); }, value);
+  } else {
+    static_assert(detail::hana_struct<T>, "flatten: adapt the statistics with BOOST_HANA_ADAPT_STRUCT");
+    boost::hana::for_each(boost::hana::accessors<T>(),
+                          [&](auto accessor) { flatten(boost::hana::second(accessor)(value), out); });
+  }
+}
+
+/// The doubles of `value`, as `flatten` writes them.
+template <class T>
+[[nodiscard]] std::vector<double> flattened(const T& value) {
+  std::vector<double> out;
+  flatten(value, out);
+  return out;
+}
+
+namespace detail {
+/// The next double of `in`, consumed; throws `shape_error` when `in` is exhausted.
+inline double take(std::span<const double>& in) {
+  check_shape(!in.empty(), "unflatten", "input", "exhausted", "as many values as flatten wrote");
+  const double v = in.front();
+  in = in.subspan(1);
+  return v;
+}
+
+/// A size read back: a non-negative integer no larger than the values left.
+inline std::size_t take_size(std::span<const double>& in) {
+  const double v = take(in);
+  check_shape(v >= 0 && v <= static_cast<double>(in.size()) && v == static_cast<double>(static_cast<std::size_t>(v)),
+              "unflatten", "size", v, "a count no larger than the values left");
+  return static_cast<std::size_t>(v);
+}
+
+template <class Variant, std::size_t... I>
+void emplace_alternative(Variant& v, std::size_t which, std::index_sequence<I...>) {
+  ((which == I ? (void)v.template emplace<I>() : (void)0), ...);
+}
+}  // namespace detail
+
+/// Reads `value` back from the front of `in` (consuming what `flatten` wrote). Throws
+/// `shape_error` when `in` is shorter than, or inconsistent with, what `value`'s type needs.
+template <class T>
+void unflatten(std::span<const double>& in, T& value) {
+  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    value = static_cast<T>(detail::take(in));
+  } else if constexpr (detail::eigen_dense<T>) {
+    const std::size_t rows = detail::take_size(in);
+    const std::size_t cols = detail::take_size(in);
+    check_shape(rows * cols <= in.size(), "unflatten", "matrix size", rows * cols, "no more than the values left");
+    if constexpr (T::RowsAtCompileTime == 1 || T::ColsAtCompileTime == 1) {
+      value.resize(static_cast<Eigen::Index>(rows * cols));
+    } else {
+      value.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    }
+    for (Eigen::Index j = 0; j < value.cols(); ++j)
+      for (Eigen::Index i = 0; i < value.rows(); ++i) value(i, j) = detail::take(in);
+  } else if constexpr (detail::is_std_vector<T>::value) {
+    value.assign(detail::take_size(in), typename T::value_type{});
+    for (auto& v : value) unflatten(in, v);
+  } else if constexpr (detail::is_std_variant<T>::value) {
+    const double which = detail::take(in);
+    constexpr std::size_t n = std::variant_size_v<T>;
+    check_shape(which >= 0 && which < static_cast<double>(n), "unflatten", "variant index", which,
+                "one of the " + std::to_string(n) + " alternatives");
+    detail::emplace_alternative(value, static_cast<std::size_t>(which), std::make_index_sequence<n>{});
+    std::visit([&](auto& v) { unflatten(in, v); }, value);
+  } else {
+    static_assert(detail::hana_struct<T>, "unflatten: adapt the statistics with BOOST_HANA_ADAPT_STRUCT");
+    boost::hana::for_each(boost::hana::accessors<T>(),
+                          [&](auto accessor) { unflatten(in, boost::hana::second(accessor)(value)); });
+  }
+}
+
+/// Statistics that `flatten` and `unflatten` can carry between processes.
+template <class T>
+concept Flattenable = requires(const T& c, T& v, std::vector<double>& out, std::span<const double>& in) {
+  flatten(c, out);
+  unflatten(in, v);
+};
+
+}  // namespace emkit

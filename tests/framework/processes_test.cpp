@@ -1,0 +1,150 @@
+// A fit spread over processes gives the same bits as one process: each process runs its own
+// blocks and the blocks' statistics are exchanged, flattened by Hana reflection, before the
+// ordered merge. The processes here are threads (support/thread_process_group.hpp); the same
+// engine code runs under MPI in tests/distributed.
+#include <cmath>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <emkit/emkit.hpp>
+#include <emkit/framework/execution/flatten.hpp>
+
+#include "support/data.hpp"
+#include "support/fit_values.hpp"
+#include "support/thread_process_group.hpp"
+
+namespace {
+
+using emkit::testing::fit_values;
+using emkit::testing::run_as_processes;
+
+TEST(Flatten, StatisticsRoundTripBitForBit) {
+  const Eigen::MatrixXd X = emkit::testing::draw(emkit::testing::three_blobs(), 500, 7);
+  const emkit::mixture<emkit::gaussian> model;
+  auto acc = model.make_accumulator(3);
+  Eigen::MatrixXd R = Eigen::MatrixXd::Constant(X.rows(), 3, 1.0 / 3);
+  model.accumulate(X, model.prepare(X), Eigen::VectorXd::Ones(X.rows()), R, acc);
+  const std::vector<double> flat = emkit::flattened(acc);
+  decltype(acc) back;
+  std::span<const double> in(flat);
+  emkit::unflatten(in, back);
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(emkit::flattened(back), flat);
+  EXPECT_EQ(back.stats[1].scatter, acc.stats[1].scatter);
+  EXPECT_EQ(back.mass, acc.mass);
+
+  // The identity (value-initialised) statistics round-trip too, and a short input is an error.
+  decltype(acc) empty, empty_back;
+  const std::vector<double> none = emkit::flattened(empty);
+  std::span<const double> in2(none);
+  emkit::unflatten(in2, empty_back);
+  EXPECT_TRUE(empty_back.stats.empty());
+  std::span<const double> cut(flat.data(), flat.size() - 1);
+  EXPECT_THROW(emkit::unflatten(cut, back), emkit::shape_error);
+}
+
+TEST(Flatten, PoissonSplitStatisticsRoundTrip) {
+  Eigen::MatrixXd X(4, 2);
+  X << 1, 5000, 2, 3, 0, 7000, 4, 1;  // counts above 1024 split the Poisson statistics
+  const emkit::mixture<emkit::poisson> pm;
+  auto pacc = pm.make_accumulator(2);
+  pm.accumulate(X, pm.prepare(X), Eigen::VectorXd::Ones(4), Eigen::MatrixXd::Constant(4, 2, 0.5), pacc);
+  const std::vector<double> pflat = emkit::flattened(pacc);
+  decltype(pacc) pback;
+  std::span<const double> pin(pflat);
+  emkit::unflatten(pin, pback);
+  EXPECT_EQ(emkit::flattened(pback), pflat);
+  EXPECT_TRUE(pback.stats[0].split());
+}
+
+// Fits X with the policy `threads{1, group}` on P "processes" and on one, and checks the bits.
+template <class Fitter, class Model>
+void expect_same_bits(const Fitter& base, const Model& model, const Eigen::MatrixXd& X, emkit::index K, int P) {
+  const auto serial = base.fit(model, X, K);
+  const auto values = fit_values(serial);
+  const auto all = run_as_processes(P, [&](std::shared_ptr<const emkit::process_group> group) {
+    Fitter f = base;
+    f.execution.processes = std::move(group);
+    return fit_values(f.fit(model, X, K));
+  });
+  for (int p = 0; p < P; ++p) EXPECT_EQ(all[static_cast<std::size_t>(p)], values) << "process " << p << " of " << P;
+}
+
+TEST(Processes, GaussianFitsAreBitIdenticalOnOneTwoAndThreeProcesses) {
+  const Eigen::MatrixXd X = emkit::testing::draw(emkit::testing::three_blobs(), 5003, 11);
+  emkit::fitter<emkit::soft_estep, emkit::kmeans_plus_plus, emkit::threads> f;
+  f.options.chunk_rows = 64;  // 79 chunks in 5 blocks: every process has a share, some two
+  f.options.restarts = 2;
+  f.execution.n = 2;
+  for (auto type : {emkit::covariance_type::full, emkit::covariance_type::diagonal, emkit::covariance_type::tied}) {
+    emkit::gaussian family;
+    family.covariance = type;
+    for (int P : {2, 3}) expect_same_bits(f, emkit::mixture<emkit::gaussian>{family}, X, 3, P);
+  }
+}
+
+TEST(Processes, PoissonBernoulliAndHardEmAreBitIdentical) {
+  const Eigen::MatrixXd X = emkit::testing::draw(emkit::testing::three_blobs(), 3001, 5);
+  const Eigen::MatrixXd counts = (X.array().abs() * 3).floor().matrix();
+  const Eigen::MatrixXd bits = (X.array() > 0).cast<double>().matrix();
+  emkit::fitter<emkit::soft_estep, emkit::kmeans_plus_plus, emkit::threads> soft;
+  soft.options.chunk_rows = 50;
+  expect_same_bits(soft, emkit::mixture<emkit::poisson>{}, counts, 3, 2);
+  expect_same_bits(soft, emkit::mixture<emkit::bernoulli>{}, bits, 2, 2);
+  emkit::fitter<emkit::hard_estep, emkit::kmeans_plus_plus, emkit::threads> hard;
+  hard.options.chunk_rows = 50;
+  expect_same_bits(hard, emkit::kmeans_model(), X, 3, 3);
+}
+
+TEST(Processes, MoreProcessesThanBlocksLeaveSomeIdle) {
+  const Eigen::MatrixXd X = emkit::testing::draw(emkit::testing::three_blobs(), 300, 3);
+  emkit::fitter<emkit::soft_estep, emkit::kmeans_plus_plus, emkit::threads> f;  // 300 rows: one block
+  expect_same_bits(f, emkit::mixture<emkit::gaussian>{}, X, 2, 3);
+}
+
+// A Gaussian mixture whose log joint fails on the chunk holding a marked row.
+struct failing_mixture : emkit::mixture<emkit::gaussian> {
+  void log_joint(const params_type& theta, emkit::matrix_ref X, emkit::matrix_ref C, emkit::matrix_out L) const {
+    if ((X.array() > 1000).any()) throw emkit::numerical_error("the marked row");
+    emkit::mixture<emkit::gaussian>::log_joint(theta, X, C, L);
+  }
+};
+
+TEST(Processes, AFailureInOneProcessIsThrownByEveryProcess) {
+  Eigen::MatrixXd X = emkit::testing::draw(emkit::testing::three_blobs(), 4000, 2);
+  X(3990, 0) = 5000;  // in the last block, which only the last process runs
+  emkit::fitter<emkit::soft_estep, emkit::given_means, emkit::threads> f;
+  f.init.means = X.topRows(2);
+  f.options.chunk_rows = 64;
+  const auto messages = run_as_processes(2, [&](std::shared_ptr<const emkit::process_group> group) {
+    auto g = f;
+    g.execution.processes = std::move(group);
+    try {
+      (void)g.fit(failing_mixture{}, X, 2);
+    } catch (const emkit::numerical_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  });
+  EXPECT_THAT(messages[0], ::testing::HasSubstr("process 1 of 2: the marked row"));
+  EXPECT_EQ(messages[1], "the marked row");
+}
+
+TEST(Processes, OwnedBlocksCoverEveryBlockOnceInOrder) {
+  for (emkit::index blocks : {0, 1, 5, 64}) {
+    for (int size : {1, 2, 3, 7}) {
+      emkit::index next = 0;
+      for (int r = 0; r < size; ++r) {
+        const auto [first, last] = emkit::owned_blocks(blocks, r, size);
+        EXPECT_EQ(first, next);
+        EXPECT_LE(last - first, blocks / size + 1);
+        next = last;
+      }
+      EXPECT_EQ(next, blocks);
+    }
+  }
+}
+
+}  // namespace

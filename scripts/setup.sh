@@ -13,6 +13,7 @@ packages=(
   libcli11-dev             # command-line parsing
   nlohmann-json3-dev       # model files
   gnuplot-nox              # emkit plot: PNG and SVG pictures
+  libopenmpi-dev openmpi-bin  # emkit fit --distributed and its two-process tests
 )
 
 missing=()

@@ -14,6 +14,8 @@
 
 #include <exception>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -30,6 +32,10 @@
 #include "select_command.hpp"
 #include "verify_command.hpp"
 
+#ifdef EMKIT_HAVE_MPI
+#include <emkit/framework/execution/mpi.hpp>
+#endif
+
 namespace {
 
 constexpr int exit_data_error = 1;
@@ -45,10 +51,41 @@ std::string one_line(std::string_view message) {
 }
 
 /// Prints "emkit: error: <message>" on standard error and returns `status`.
+/// The processes of `emkit fit --distributed`, once MPI is up (rank 0 of 1 otherwise).
+struct distributed_state {
+  int rank = 0;
+  int size = 1;
+};
+distributed_state distributed;
+
 int report_error(std::string_view message, int status) {
   std::cout.flush();
-  std::cerr << "emkit: error: " << one_line(message) << std::endl;
+  std::cerr << "emkit: error: ";
+  if (distributed.size > 1) std::cerr << "process " << distributed.rank << " of " << distributed.size << ": ";
+  std::cerr << one_line(message) << std::endl;
+#ifdef EMKIT_HAVE_MPI
+  // A process that stops alone would leave the others waiting in a collective: end the job.
+  if (distributed.size > 1) MPI_Abort(MPI_COMM_WORLD, status);
+#endif
   return status;
+}
+
+#ifdef EMKIT_HAVE_MPI
+std::optional<emkit::mpi_session> mpi;
+#endif
+
+/// Joins the MPI job for `fit --distributed`; a usage error when emkit was built without MPI.
+void start_distributed(emkit::cli::fit_args& args, int& argc, char**& argv) {
+#ifdef EMKIT_HAVE_MPI
+  mpi.emplace(argc, argv);
+  auto group = std::make_shared<emkit::mpi_process_group>();
+  distributed = {group->rank(), group->size()};
+  args.processes = std::move(group);
+#else
+  (void)args, (void)argc, (void)argv;
+  throw emkit::cli::usage_error(
+      "--distributed: this emkit was built without MPI (install libopenmpi-dev and openmpi-bin, then rebuild)");
+#endif
 }
 
 }  // namespace
@@ -93,6 +130,12 @@ int main(int argc, char** argv) {
     }
 
     if (fit->parsed()) {
+      if (fit_args.distributed) start_distributed(fit_args, argc, argv);
+      if (distributed.rank != 0) {  // the first process prints; the others fit quietly
+        std::ostringstream discarded;
+        emkit::cli::run_fit_command(fit_args, discarded);
+        return 0;
+      }
       if (!fit_args.quiet && !fit_json) {
         emkit::cli::run_fit_command(fit_args, std::cout);
         return 0;

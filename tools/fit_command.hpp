@@ -13,6 +13,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,9 @@ struct fit_args {
   bool quiet = false;             ///< --quiet: print nothing on success (and no progress line)
   /// Not an option: called with every iteration record of the fit (the progress line).
   std::function<void(int, const iteration_record&)> on_iteration;
+  bool distributed = false;  ///< --distributed: one process of an MPI job (`mpirun -np P emkit fit ...`)
+  /// Not an option: the processes of a --distributed fit (set by main once MPI is up).
+  std::shared_ptr<const process_group> processes;
   bool covariance_given = false;  ///< --covariance was on the command line (only gaussian takes it)
   bool reg_covar_given = false;   ///< --reg-covar was on the command line (only Gaussian components take it)
 };
@@ -139,6 +143,9 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
       ->check(CLI::IsMember({"reseed", "keep", "drop", "raise"}));
   fit->add_option("--threads", args.threads, "Worker threads (0: all cores); results do not depend on it")
       ->capture_default_str();
+  fit->add_flag("--distributed", args.distributed,
+                "Run as one process of an MPI job (mpirun -np P emkit fit ...): each process computes its share "
+                "of the rows; the result is the same bits as one process");
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
   fit->add_option("-o,--output", args.output, "Write the fitted model to this JSON file")->required();
   add_progress_option(*fit, args.progress);
@@ -272,17 +279,18 @@ using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsib
   return options;
 }
 
-/// Fits `model` with K components to X (weights w) by the E-step `E` (soft or hard) on
-/// `thread_count` threads, with the initialisation chosen at run time.
+/// Fits `model` with K components to X (weights w) by the E-step `E` (soft or hard) under
+/// `execution` (threads, and the processes of a distributed fit), with the initialisation
+/// chosen at run time.
 template <EStepPolicy E, LatentModel M>
 [[nodiscard]] fit_result<typename M::params_type> fit_model(const M& model, const init_policy& init,
-                                                            const fit_options& options, int thread_count, matrix_ref X,
-                                                            index K, vector_ref w) {
+                                                            const fit_options& options, const threads& execution,
+                                                            matrix_ref X, index K, vector_ref w) {
   return std::visit(
       [&](const auto& policy) {
         fitter<E, std::decay_t<decltype(policy)>, emkit::threads> f;
         f.init = policy;
-        f.execution.n = thread_count;
+        f.execution = execution;
         f.options = options;
         return f.fit(model, X, K, w);
       },
@@ -298,8 +306,8 @@ struct fit_outcome {
 /// `fit_model` of `model`, its result as a `fitted_model`.
 template <EStepPolicy E, LatentModel M>
 [[nodiscard]] fit_outcome fit_outcome_of(const M& model, const init_policy& init, const fit_options& options,
-                                         int thread_count, matrix_ref X, index K, vector_ref w) {
-  fit_result<typename M::params_type> r = fit_model<E>(model, init, options, thread_count, X, K, w);
+                                         const threads& execution, matrix_ref X, index K, vector_ref w) {
+  fit_result<typename M::params_type> r = fit_model<E>(model, init, options, execution, X, K, w);
   return {fitted<M>{model, std::move(r.params)}, std::move(r.summary)};
 }
 
@@ -396,7 +404,7 @@ template <EStepPolicy E, LatentModel M>
 [[nodiscard]] fit_outcome check_and_fit(const M& model, const data_file& data, const init_policy& init,
                                         const fit_args& a, index K, vector_ref w) {
   check_support(model, data);
-  return fit_outcome_of<E>(model, init, make_fit_options(a), a.threads, data.table.values, K, w);
+  return fit_outcome_of<E>(model, init, make_fit_options(a), threads{a.threads, a.processes}, data.table.values, K, w);
 }
 
 /// The policy of --empty-component (reseed, keep, drop, raise).
@@ -474,7 +482,9 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
                                ? make_init_policy(a.init)
                                : init_policy{given_means{read_means(a.init_means, K, X.cols(), a.data)}};
 
-  progress_line progress(std::cerr, progress_wanted(a.progress, a.quiet));
+  // A distributed fit: every process fits (each its share of the rows); the first writes and prints.
+  const bool first_process = !a.processes || a.processes->rank() == 0;
+  progress_line progress(std::cerr, first_process && progress_wanted(a.progress, a.quiet));
   fit_args with_progress = a;
   with_progress.on_iteration = progress.callback(a.restarts);
   const fit_outcome fit = [&] {
@@ -500,6 +510,7 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   how.max_iterations = a.max_iter;
   const fit_measures measures = measure_fit(fit.model, X, w);
   const std::string model_text = model_file_text(model_json(fit.model, fit.report, measures, how));
+  if (!first_process) return;
 
   if (!a.trace.empty()) io::write_file_atomically(a.trace, trace_csv(fit.report.trace));
   io::write_file_atomically(a.output, model_text);

@@ -50,7 +50,6 @@ std::string one_line(std::string_view message) {
   return out;
 }
 
-/// Prints "emkit: error: <message>" on standard error and returns `status`.
 /// The processes of `emkit fit --distributed`, once MPI is up (rank 0 of 1 otherwise).
 struct distributed_state {
   int rank = 0;
@@ -58,11 +57,13 @@ struct distributed_state {
 };
 distributed_state distributed;
 
+/// Prints "emkit: error: <message>" on standard error (naming the process in a distributed fit)
+/// and returns `status`.
 int report_error(std::string_view message, int status) {
   std::cout.flush();
-  std::cerr << "emkit: error: ";
-  if (distributed.size > 1) std::cerr << "process " << distributed.rank << " of " << distributed.size << ": ";
-  std::cerr << one_line(message) << std::endl;
+  std::string line = "emkit: error: ";
+  if (distributed.size > 1) line += emkit::detail::concat("process ", distributed.rank, " of ", distributed.size, ": ");
+  std::cerr << line + one_line(message) + '\n' << std::flush;  // one write: processes share the terminal
 #ifdef EMKIT_HAVE_MPI
   // A process that stops alone would leave the others waiting in a collective: end the job.
   if (distributed.size > 1) MPI_Abort(MPI_COMM_WORLD, status);

@@ -8,9 +8,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -18,10 +20,13 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <variant>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include <emkit/framework/data/csv_source.hpp>
+#include <emkit/framework/data/npy_source.hpp>
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/io/csv.hpp>
 #include <emkit/framework/io/npy.hpp>
@@ -168,6 +173,60 @@ struct data_file {
   out.table = io::parse_csv(text, source, options);
   out.runs = data_row_lines(text, !out.table.header.empty());
   return out;
+}
+
+/// A data file streamed from disk (`emkit fit --stream`): a .npy or CSV source read chunk by
+/// chunk on every pass, never loaded whole.
+struct stream_file {
+  std::string path;
+  std::variant<npy_source, csv_source> source;
+
+  [[nodiscard]] index rows() const {
+    return std::visit([](const auto& s) { return s.rows(); }, source);
+  }
+  [[nodiscard]] index cols() const {
+    return std::visit([](const auto& s) { return s.cols(); }, source);
+  }
+  /// The CSV header's column names; empty for .npy.
+  [[nodiscard]] std::vector<std::string> header() const {
+    if (const auto* csv = std::get_if<csv_source>(&source)) return csv->header();
+    return {};
+  }
+  /// Sets one weight per row, held in memory (8 bytes a row).
+  void set_weights(Eigen::VectorXd w) {
+    std::visit([&](auto& s) { s.set_weights(std::move(w)); }, source);
+  }
+  /// The 1-based line (CSV) or row (.npy) of the file that row `row` (0-based) is on.
+  [[nodiscard]] std::size_t line_of(index row) const {
+    if (const auto* csv = std::get_if<csv_source>(&source)) return csv->line_of(row);
+    return static_cast<std::size_t>(row) + 1;
+  }
+};
+
+/// Whether `path` is read as .npy: it starts with the .npy magic string or its name ends in
+/// .npy (any case), the rule of `read_data`. Throws `data_error` when it cannot be opened.
+[[nodiscard]] inline bool is_npy_file(const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (char& c : extension) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (extension == ".npy") return true;
+  const detail::file_reader file(path);
+  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(file.size(), io::detail::npy_magic.size())), '\0');
+  file.read_at(0, head.size(), head.data());
+  return head == io::detail::npy_magic;
+}
+
+/// Opens the data file `path` for streaming: a .npy file (by `read_data`'s rule) or CSV, with
+/// a CSV index every `chunk_rows` rows (the fit's chunks) and unit weights (see
+/// `stream_file::set_weights`). The CSV file is scanned and checked once here. Throws
+/// `data_error` as `npy_source` and `csv_source` do; standard input cannot be streamed.
+[[nodiscard]] inline stream_file open_stream(const std::string& path, index chunk_rows) {
+  if (path == "-")
+    throw data_error("<stdin>: standard input cannot be streamed (--stream reads the file on every pass)");
+  using source_type = std::variant<npy_source, csv_source>;
+  if (is_npy_file(path)) return {path, source_type(std::in_place_type<npy_source>, path)};
+  return {path, source_type(std::in_place_type<csv_source>, path, io::csv_options{}, chunk_rows)};
 }
 
 /// One non-negative weight per row of the data, from the single-column CSV file `path`

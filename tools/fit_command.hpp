@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -59,6 +60,8 @@ struct fit_args {
   std::string output;
   std::string progress = "auto";  ///< --progress: auto (on a terminal), always or never
   bool quiet = false;             ///< --quiet: print nothing on success (and no progress line)
+  bool stream = false;            ///< --stream: read DATA chunk by chunk on every pass, never whole
+  index chunk_rows = 256;         ///< --chunk-rows: rows per chunk of every pass (fit_options::chunk_rows)
   /// Not an option: called with every iteration record of the fit (the progress line).
   std::function<void(int, const iteration_record&)> on_iteration;
   bool distributed = false;  ///< --distributed: one process of an MPI job (`mpirun -np P emkit fit ...`)
@@ -146,6 +149,12 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
   fit->add_flag("--distributed", args.distributed,
                 "Run as one process of an MPI job (mpirun -np P emkit fit ...): each process computes its share "
                 "of the rows; the result is the same bits as one process");
+  fit->add_flag("--stream", args.stream,
+                "Stream DATA (.npy or CSV, not '-') from disk in chunks on every pass instead of loading it: "
+                "memory does not grow with the rows; the result is the same as without --stream");
+  fit->add_option("--chunk-rows", args.chunk_rows,
+                  "Rows per chunk of every pass (the unit of threads, of streaming and of the summation order)")
+      ->capture_default_str();
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
   fit->add_option("-o,--output", args.output, "Write the fitted model to this JSON file")->required();
   add_progress_option(*fit, args.progress);
@@ -223,6 +232,8 @@ inline void validate_fit_args(const fit_args& a) {
     fail(detail::concat("--reg-covar ", a.reg_covar, ": expected a finite number >= 0"));
   }
   if (a.threads < 0) fail(detail::concat("--threads ", a.threads, ": expected at least 0 (0: all cores)"));
+  if (a.chunk_rows < 1) fail(detail::concat("--chunk-rows ", a.chunk_rows, ": expected at least 1"));
+  if (a.stream && a.data == "-") fail("--stream: DATA '-' (standard input) cannot be streamed; give a file");
 }
 
 /// Checks, before reading or fitting anything, that the outputs can be written and would
@@ -275,6 +286,7 @@ using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsib
   options.max_iterations = a.max_iter;
   options.restarts = a.restarts;
   options.seed = a.seed;
+  options.chunk_rows = a.chunk_rows;
   options.on_iteration = a.on_iteration;
   return options;
 }
@@ -295,6 +307,22 @@ template <EStepPolicy E, LatentModel M>
         return f.fit(model, X, K, w);
       },
       init);
+}
+
+/// The same for a streamed file (its weights are the source's).
+template <EStepPolicy E, LatentModel M>
+[[nodiscard]] fit_result<typename M::params_type> fit_model(const M& model, const init_policy& init,
+                                                            const fit_options& options, const threads& execution,
+                                                            const stream_file& data, index K) {
+  return std::visit(
+      [&](const auto& policy, const auto& source) {
+        fitter<E, std::decay_t<decltype(policy)>, emkit::threads> f;
+        f.init = policy;
+        f.execution = execution;
+        f.options = options;
+        return f.fit(model, source, K);
+      },
+      init, data.source);
 }
 
 /// A fitted model and what its fit observed.
@@ -322,9 +350,8 @@ template <EStepPolicy E, LatentModel M>
 
 /// Throws `data_error` naming the data file when the layout does not cover exactly its
 /// columns (a block beyond the last column, or columns in no block).
-inline void check_layout_columns(const mixed_product& layout, const data_file& data) {
-  const index D = data.table.values.cols();
-  const std::string name = display_name(data.path);
+inline void check_layout_columns(const mixed_product& layout, index D, const std::string& path) {
+  const std::string name = display_name(path);
   for (const mixed_product::block& b : layout.blocks) {
     if (b.first + b.count > D) {
       throw data_error(detail::concat(name, ": has ", counted(D, "column"), " (0-", D - 1,
@@ -338,6 +365,13 @@ inline void check_layout_columns(const mixed_product& layout, const data_file& d
     throw data_error(detail::concat(name, ": has ", counted(D, "column"), ", but --columns covers only columns 0-",
                                     covered - 1, ", leaving ", left, " (counting from 0) in no block"));
   }
+}
+
+inline void check_layout_columns(const mixed_product& layout, const data_file& data) {
+  check_layout_columns(layout, data.table.values.cols(), data.path);
+}
+inline void check_layout_columns(const mixed_product& layout, const stream_file& data) {
+  check_layout_columns(layout, data.cols(), data.path);
 }
 
 /// What a value outside a family's support is not, for messages.
@@ -365,6 +399,25 @@ template <class Family>
   return false;
 }
 
+/// Throws the message of `check_support` for the value `x` at `line`, 0-based column `col`.
+template <class Model>
+[[noreturn]] void throw_support_error(const Model& model, const std::string& name, std::size_t line, index col,
+                                      double x, const data_error& e) {
+  std::string what;
+  if constexpr (std::is_same_v<Model, product_mixture>) {
+    for (const mixed_product::block& b : model.family.blocks) {
+      if (col >= b.first && col < b.first + b.count) {
+        what = detail::concat(support_text(b.family), " (block '", layout_piece(b),
+                              "' of --columns, which counts columns from 0)");
+      }
+    }
+  } else {
+    what = detail::concat(support_text(model.family), " (", family_name(model), ")");
+  }
+  if (what.empty()) throw data_error(name + ": " + e.what());
+  throw data_error(detail::concat(name, ": line ", line, ", column ", col + 1, ": ", number_text(x), " ", what));
+}
+
 /// Checks that the data is in the support of `model`'s family (`validate_data`), turning the
 /// library's 0-based "X(row, col)" into the file's line and 1-based column:
 /// "counts.csv: line 8, column 3: 1.5 is not a non-negative integer count (poisson)". For a
@@ -380,22 +433,41 @@ void check_support(const Model& model, const data_file& data) {
     if (!reported_entry(e.what(), row, col) || row < 0 || row >= X.rows() || col < 0 || col >= X.cols()) {
       throw data_error(name + ": " + e.what());
     }
-    std::string what;
-    if constexpr (std::is_same_v<Model, product_mixture>) {
-      for (const mixed_product::block& b : model.family.blocks) {
-        if (col >= b.first && col < b.first + b.count) {
-          what = detail::concat(support_text(b.family), " (block '", layout_piece(b),
-                                "' of --columns, which counts columns from 0)");
-        }
-      }
-    } else {
-      what = detail::concat(support_text(model.family), " (", family_name(model), ")");
-    }
-    if (what.empty()) throw data_error(name + ": " + e.what());
-    throw data_error(detail::concat(name, ": line ", data.line_of(row), ", column ", col + 1, ": ",
-                                    number_text(X(row, col)), " ", what));
+    throw_support_error(model, name, data.line_of(row), col, X(row, col), e);
   } catch (const error& e) {
     throw data_error(name + ": " + e.what());
+  }
+}
+
+/// The value of row `row`, column `col` of a streamed file (one row read).
+[[nodiscard]] inline double value_at(const stream_file& data, index row, index col) {
+  return std::visit(
+      [&](const auto& source) {
+        Eigen::MatrixXd x(1, source.cols());
+        Eigen::VectorXd w(1);
+        source.read({row, 1}, x, w);
+        return x(0, col);
+      },
+      data.source);
+}
+
+/// Fits a streamed file, turning the fit's support error "X(row, col)" (0-based rows of the
+/// whole file, from its checking pass) into the message `check_support` gives in memory.
+template <EStepPolicy E, LatentModel M>
+[[nodiscard]] fit_outcome check_and_fit(const M& model, const stream_file& data, const init_policy& init,
+                                        const fit_args& a, index K, vector_ref) {
+  const std::string name = display_name(data.path);
+  try {
+    fit_result<typename M::params_type> r = fit_model<E>(model, init, make_fit_options(a), threads{a.threads, a.processes}, data, K);
+    return {fitted<M>{model, std::move(r.params)}, std::move(r.summary)};
+  } catch (const data_error& e) {
+    index row = 0, col = 0;
+    const std::string_view what = e.what();
+    if (what.starts_with("fit: X(") || !reported_entry(what, row, col) || row < 0 || row >= data.rows() || col < 0 ||
+        col >= data.cols()) {
+      throw data_error(what.starts_with(name + ": ") ? std::string(what) : name + ": " + std::string(what));
+    }
+    throw_support_error(model, name, data.line_of(row), col, value_at(data, row, col), e);
   }
 }
 
@@ -425,8 +497,9 @@ template <class Model>
 
 /// The model of --family (and --covariance, --reg-covar, --columns, --empty-component) fitted
 /// to the data.
-[[nodiscard]] inline fit_outcome fit_family(const fit_args& a, const data_file& data, const init_policy& init, index K,
-                                            vector_ref w) {
+template <class Data>
+[[nodiscard]] fit_outcome fit_family(const fit_args& a, const Data& data, const init_policy& init, index K,
+                                     vector_ref w) {
   const auto soft = [&](const auto& model) {
     return check_and_fit<soft_estep>(with_empty_component_policy(model, a), data, init, a, K, w);
   };
@@ -462,6 +535,42 @@ template <class Model>
   return out;
 }
 
+/// `measure_fit` of a streamed file: N and, for K-means, the inertia by `emkit::inertia`'s
+/// computation (chunks of 256 rows, the batched distances, the nearest centre's distance
+/// recomputed directly, one compensated sum in row order), reading the chunks from the file.
+[[nodiscard]] inline fit_measures measure_stream_fit(const fitted_model& m, const stream_file& data) {
+  fit_measures out;
+  out.n_observations = data.rows();
+  const auto* km = std::get_if<fitted<kmeans_mixture>>(&m);
+  if (km == nullptr) return out;
+  const fixed_spherical_gaussian family{};
+  const std::span<const fixed_spherical_gaussian_params> ps(km->params.components);
+  compensated_sum total;
+  std::visit(
+      [&](const auto& source) {
+        constexpr index chunk = 256;
+        chunk_buffer buffer;
+        Eigen::MatrixXd D2;
+        for (index begin = 0; begin < source.rows(); begin += chunk) {
+          const row_range r{begin, std::min(chunk, source.rows() - begin)};
+          const chunk_view v = buffer.read(source, r);
+          D2.resize(r.rows, km->params.size());
+          family.squared_distances_all(ps, v.X, D2);
+          for (index n = 0; n < r.rows; ++n) {
+            if (v.w[n] == 0.0) continue;
+            index best = 0;
+            for (index k = 1; k < D2.cols(); ++k)
+              if (D2(n, k) < D2(n, best)) best = k;
+            const double d2 = (v.X.row(n).transpose() - ps[static_cast<std::size_t>(best)].mean).squaredNorm();
+            total += v.w[n] * d2;
+          }
+        }
+      },
+      data.source);
+  out.inertia = total.value();
+  return out;
+}
+
 /// Runs `emkit fit`: checks the arguments and files, reads the inputs, fits, writes the
 /// trace and then the model atomically, and prints the model and the monitor's report to
 /// `out`. Throws `usage_error`, `emkit::error` or another `std::exception`; in every such
@@ -470,17 +579,31 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   validate_fit_args(a);
   check_fit_files(a);
 
-  const data_file data = read_data(a.data);
-  const matrix_ref X = data.table.values;
-  const index N = X.rows();
+  // In memory, the whole table; with --stream, a source read chunk by chunk on every pass.
+  std::optional<data_file> table;
+  std::optional<stream_file> stream;
+  if (a.stream) {
+    stream.emplace(open_stream(a.data, a.chunk_rows));
+  } else {
+    table.emplace(read_data(a.data));
+  }
+  const index N = stream ? stream->rows() : table->table.values.rows();
+  const index D = stream ? stream->cols() : table->table.values.cols();
+  const std::vector<std::string> header = stream ? stream->header() : table->table.header;
   const index K = a.components;
   if (K > N) {
     throw data_error(detail::concat(display_name(a.data), ": -k ", K, " exceeds the number of rows (", N, ")"));
   }
-  const Eigen::VectorXd w = a.weights.empty() ? Eigen::VectorXd::Ones(N) : read_weights(a.weights, a.data, N);
-  const init_policy init = a.init_means.empty()
-                               ? make_init_policy(a.init)
-                               : init_policy{given_means{read_means(a.init_means, K, X.cols(), a.data)}};
+  // Weights are held in memory (8 bytes a row), also with --stream; none: all 1.
+  Eigen::VectorXd w;
+  if (!a.weights.empty()) {
+    w = read_weights(a.weights, a.data, N);
+    if (stream) stream->set_weights(w);
+  } else if (!stream) {
+    w = Eigen::VectorXd::Ones(N);
+  }
+  const init_policy init = a.init_means.empty() ? make_init_policy(a.init)
+                                                : init_policy{given_means{read_means(a.init_means, K, D, a.data)}};
 
   // A distributed fit: every process fits (each its share of the rows); the first writes and prints.
   const bool first_process = !a.processes || a.processes->rank() == 0;
@@ -489,7 +612,8 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   with_progress.on_iteration = progress.callback(a.restarts);
   const fit_outcome fit = [&] {
     try {
-      fit_outcome result = fit_family(with_progress, data, init, K, w);
+      fit_outcome result =
+          stream ? fit_family(with_progress, *stream, init, K, w) : fit_family(with_progress, *table, init, K, w);
       result.report.warnings = condense_floor_warnings(result.report.warnings);
       return result;
     } catch (const numerical_error& e) {
@@ -500,7 +624,7 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
 
   fit_provenance how;
   how.data_file = a.data;
-  how.columns = data.table.header;
+  how.columns = header;
   if (!a.weights.empty()) how.weights_file = a.weights;
   how.init = a.init_means.empty() ? a.init : "given-means";
   if (!a.init_means.empty()) how.init_means_file = a.init_means;
@@ -508,14 +632,15 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   how.seed = a.seed;
   how.tolerance = a.tol;
   how.max_iterations = a.max_iter;
-  const fit_measures measures = measure_fit(fit.model, X, w);
+  const fit_measures measures =
+      stream ? measure_stream_fit(fit.model, *stream) : measure_fit(fit.model, table->table.values, w);
   const std::string model_text = model_file_text(model_json(fit.model, fit.report, measures, how));
   if (!first_process) return;
 
   if (!a.trace.empty()) io::write_file_atomically(a.trace, trace_csv(fit.report.trace));
   io::write_file_atomically(a.output, model_text);
 
-  out << describe_model(fit.model, data.table.header) << '\n'
+  out << describe_model(fit.model, header) << '\n'
       << describe_fit(fit.report, criteria_of(fit.model, fit.report), measures.inertia) << "model written to "
       << display_name(a.output) << '\n';
   if (!a.trace.empty()) out << "trace written to " << display_name(a.trace) << '\n';

@@ -7,12 +7,19 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include <emkit/framework/concepts/estep_policy.hpp>
 #include <emkit/framework/concepts/execution_policy.hpp>
 #include <emkit/framework/concepts/init_policy.hpp>
 #include <emkit/framework/concepts/latent_model.hpp>
+#include <emkit/framework/data/chunk_buffer.hpp>
+#include <emkit/framework/data/chunk_pass.hpp>
+#include <emkit/framework/data/data_source.hpp>
+#include <emkit/framework/data/memory_source.hpp>
 #include <emkit/framework/engine/check_data.hpp>
 #include <emkit/framework/engine/check_log_joint.hpp>
 #include <emkit/framework/engine/estep_totals.hpp>
@@ -85,6 +92,55 @@ struct pass_result {
   }
 };
 
+/// The chunks of a source as the passes of a fit see them: rows, the model's data-only cache of
+/// those rows, and weights. In memory, views (the cache computed once for all rows); from a
+/// file, a buffer per call, its cache computed by `model.prepare` of the chunk (row-wise, so
+/// the same rows of the same cache).
+template <class M, DataSource S>
+class chunk_reader {
+ public:
+  chunk_reader(const M& model, const S& source) : model_(model), source_(source) {
+    if constexpr (InMemoryDataSource<S>) cache_ = model.prepare(source.matrix());
+  }
+
+  /// Calls f(X, C, w) for the chunk `r`.
+  template <class F>
+  void visit(row_range r, F&& f) const {
+    if constexpr (InMemoryDataSource<S>) {
+      const chunk_view v = source_.view(r);
+      f(v.X, matrix_ref(cache_.middleRows(r.begin, r.rows)), v.w);
+    } else {
+      chunk_buffer buffer;
+      const chunk_view v = buffer.read(source_, r);
+      const matrix_ref C = buffer.hold_cache(model_.prepare(v.X), r, source_.rows());
+      f(v.X, C, v.w);
+    }
+  }
+
+ private:
+  const M& model_;
+  const S& source_;
+  Eigen::MatrixXd cache_;
+};
+
+/// The first data error of a checking pass: the row it is on and the message.
+struct first_data_error {
+  std::optional<std::pair<index, std::string>> error;
+  double weight = 0.0;
+  first_data_error& operator+=(const first_data_error& o) {
+    if (!error && o.error) error = o.error;  // blocks merge in order: the earliest row wins
+    weight += o.weight;
+    return *this;
+  }
+};
+
+/// `message` with its first "X(0, " (the row of a one-row check) made "X(row, ".
+inline std::string with_row(std::string message, index row) {
+  const std::size_t at = message.find("X(0, ");
+  if (at != std::string::npos) message.replace(at, 5, concat("X(", row, ", "));
+  return message;
+}
+
 }  // namespace detail
 
 /// Fits a `LatentModel` by EM. The E-step kind, initialisation and execution are policies
@@ -111,17 +167,111 @@ struct fitter {
   /// in the summary.
   template <LatentModel M>
   fit_result<typename M::params_type> fit(const M& model, matrix_ref data, index K, vector_ref weights) const {
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
+    const auto start = std::chrono::steady_clock::now();
     options.validate();
     if constexpr (requires { init.validate(); }) init.validate();  // the policy's own options
     check_data(data, "fit");
     check_weights(weights, data.rows(), "fit");
     check_components(K, data.rows(), "fit");
     model.validate_data(data);
+    const memory_source source(data, weights);
+    return fit_checked(model, source, K, start);
+  }
 
-    const row_blocks blocks = row_blocks::for_rows(data.rows(), options.chunk_rows);
-    const Eigen::MatrixXd cache = model.prepare(data);  // data-only values, once per data set
+  /// Fits K components to the rows of a `DataSource` with its weights, reading it chunk by
+  /// chunk on every pass (a file source: memory independent of N). The result equals the fit
+  /// of the same rows and weights in memory bit for bit, for any thread count: the same chunks,
+  /// the same merge order. One checking pass first: throws `data_error` for a non-finite value
+  /// or weight, a negative weight or data outside the model's support, naming the 0-based row
+  /// of the whole source ("fit: X(123456, 2) = nan, ..."), and as the source's `read` throws.
+  template <LatentModel M, DataSource S>
+  fit_result<typename M::params_type> fit(const M& model, const S& source, index K) const {
+    const auto start = std::chrono::steady_clock::now();
+    options.validate();
+    if constexpr (requires { init.validate(); }) init.validate();
+    check_shape(source.rows() >= 1, "fit", "X.rows()", source.rows(), ">= 1 observation");
+    check_shape(source.cols() >= 1, "fit", "X.cols()", source.cols(), ">= 1 column");
+    check_source(model, source);
+    check_components(K, source.rows(), "fit");
+    return fit_checked(model, source, K, start);
+  }
+
+ private:
+  /// The pass over the chunks of `source` that the initialisation policies read.
+  template <DataSource S>
+  auto init_pass_over(const S& source, const row_blocks& blocks) const {
+    auto reduce = [this, blocks](auto&& make, auto&& body) {
+      using acc_type = std::decay_t<decltype(make())>;
+      return detail::reduce_chunks<acc_type>(execution, blocks, make, body);
+    };
+    return chunk_pass<S, decltype(reduce)>(source, blocks, reduce);
+  }
+
+  /// The first responsibilities of a restart: from the policy's pass over chunks when it has
+  /// one (the shipped policies), else from the whole matrix (in memory only).
+  template <DataSource S, class Pass>
+  initial_assignment first_assignment(const S& source, const Pass& pass, index K, random_engine& rng) const {
+    if constexpr (requires { init.initialize(pass, K, rng); }) {
+      return init.initialize(pass, K, rng);
+    } else {
+      static_assert(InMemoryDataSource<S>,
+                    "streaming a source needs an init policy with initialize(pass, K, rng) (see policies.hpp)");
+      return init.initialize(source.matrix(), source.weights(), K, rng);
+    }
+  }
+
+  /// The checks of `fit(model, X, K, w)` as one pass over the chunks of a source: finite
+  /// values, finite non-negative weights with a positive total, `model.validate_data`. The
+  /// earliest bad row is reported, whichever thread finds it.
+  template <class M, DataSource S>
+  void check_source(const M& model, const S& source) const {
+    const row_blocks blocks = row_blocks::for_rows(source.rows(), options.chunk_rows);
+    const detail::first_data_error found = detail::reduce_chunks<detail::first_data_error>(
+        execution, blocks, [] { return detail::first_data_error{}; },
+        [&](row_range r, detail::first_data_error& acc) {
+          if (acc.error) return;
+          chunk_buffer buffer;
+          const chunk_view v = buffer.read(source, r);
+          for (index n = 0; n < r.rows; ++n) {
+            const index row = r.begin + n;
+            for (index j = 0; j < v.X.cols(); ++j) {
+              if (!std::isfinite(v.X(n, j))) {
+                acc.error.emplace(row, detail::concat("fit: X(", row, ", ", j, ") = ", v.X(n, j),
+                                                      ", expected a finite number (row and column are 0-based)"));
+                return;
+              }
+            }
+            if (!std::isfinite(v.w[n]) || v.w[n] < 0) {
+              acc.error.emplace(
+                  row, detail::concat("fit: weights(", row, ") = ", v.w[n], ", expected a finite number >= 0"));
+              return;
+            }
+            acc.weight += v.w[n];
+          }
+          try {
+            model.validate_data(v.X);
+          } catch (const data_error&) {
+            for (index n = 0; n < r.rows; ++n) {  // the row, and its message as one row gives it
+              try {
+                model.validate_data(v.X.middleRows(n, 1));
+              } catch (const data_error& e) {
+                acc.error.emplace(r.begin + n, detail::with_row(e.what(), r.begin + n));
+                return;
+              }
+            }
+            throw;
+          }
+        });
+    if (found.error) throw data_error(found.error->second);
+    check_option(found.weight > 0, "fit", "sum of weights", found.weight, "> 0");
+  }
+
+  template <LatentModel M, DataSource S>
+  fit_result<typename M::params_type> fit_checked(const M& model, const S& source, index K,
+                                                  std::chrono::steady_clock::time_point start) const {
+    const row_blocks blocks = row_blocks::for_rows(source.rows(), options.chunk_rows);
+    const detail::chunk_reader<M, S> reader(model, source);  // in memory: the cache, once per data set
+    const auto pass = init_pass_over(source, blocks);
     fit_result<typename M::params_type> best;
     std::vector<warning> warnings;
     std::vector<violation> violations;
@@ -130,10 +280,10 @@ struct fitter {
     for (int r = 0; r < options.restarts; ++r) {
       std::vector<warning> restart_warnings;
       random_engine rng = make_engine(options.seed, static_cast<std::uint64_t>(r));
-      const initial_assignment first = init.initialize(data, weights, K, rng);
+      const initial_assignment first = first_assignment(source, pass, K, rng);
       fit_result<typename M::params_type> run;
       try {
-        run = run_restart(model, data, cache, weights, K, blocks, first, r, restart_warnings, violations);
+        run = run_restart(model, reader, K, blocks, first, r, restart_warnings, violations);
       } catch (const numerical_error& e) {
         // One restart breaking down (a singular covariance, say) does not discard the others;
         // it is reported, and only a fit whose every restart failed throws.
@@ -155,47 +305,46 @@ struct fitter {
     best.summary.restart_objectives = std::move(objectives);
     best.summary.warnings = std::move(warnings);
     best.summary.violations = std::move(violations);
-    best.summary.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    best.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return best;
   }
 
- private:
   template <class M>
   using pass_type = detail::pass_result<typename M::accumulator_type>;
 
   /// One fused pass: for each chunk, log joint → responsibilities (in place) → statistics.
-  template <class M>
-  pass_type<M> e_pass(const M& model, const typename M::params_type& theta, matrix_ref data, matrix_ref cache,
-                      vector_ref w, index K, const row_blocks& blocks) const {
+  template <class M, class Reader>
+  pass_type<M> e_pass(const M& model, const typename M::params_type& theta, const Reader& reader, index K,
+                      const row_blocks& blocks) const {
     return detail::reduce_chunks<pass_type<M>>(
         execution, blocks,
         [&] {
           return pass_type<M>{model.make_accumulator(K), {}};
         },
         [&](row_range r, pass_type<M>& acc) {
-          const matrix_ref Xc = data.middleRows(r.begin, r.rows);
-          const vector_ref wc = w.segment(r.begin, r.rows);
-          Eigen::MatrixXd L(r.rows, K);
-          const matrix_ref Cc = cache.middleRows(r.begin, r.rows);
-          model.log_joint(theta, Xc, Cc, L);
-          detail::check_log_joint(L, wc, r.begin, "fit");
-          estep.posterior(L, wc, acc.totals);
-          model.accumulate(Xc, Cc, wc, L, acc.stats);
+          reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
+            Eigen::MatrixXd L(r.rows, K);
+            model.log_joint(theta, Xc, Cc, L);
+            detail::check_log_joint(L, wc, r.begin, "fit");
+            estep.posterior(L, wc, acc.totals);
+            model.accumulate(Xc, Cc, wc, L, acc.stats);
+          });
         });
   }
 
   /// Statistics of the initial responsibilities; θ_0 is one M-step from them.
-  template <class M>
-  typename M::accumulator_type init_pass(const M& model, matrix_ref data, matrix_ref cache, vector_ref w, index K,
-                                         const row_blocks& blocks, const initial_assignment& first) const {
+  template <class M, class Reader>
+  typename M::accumulator_type init_pass(const M& model, const Reader& reader, index K, const row_blocks& blocks,
+                                         const initial_assignment& first) const {
     using acc_type = typename M::accumulator_type;
     return detail::reduce_chunks<acc_type>(
         execution, blocks, [&] { return model.make_accumulator(K); },
         [&](row_range r, acc_type& acc) {
-          const matrix_ref Xc = data.middleRows(r.begin, r.rows);
-          Eigen::MatrixXd R(r.rows, K);
-          initial_responsibilities(first, Xc, r, R);
-          model.accumulate(Xc, cache.middleRows(r.begin, r.rows), w.segment(r.begin, r.rows), R, acc);
+          reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
+            Eigen::MatrixXd R(r.rows, K);
+            initial_responsibilities(first, Xc, r, R);
+            model.accumulate(Xc, Cc, wc, R, acc);
+          });
         });
   }
 
@@ -206,9 +355,9 @@ struct fitter {
     return model.expected_complete_log_likelihood(theta, stats) + model.log_prior(theta);
   }
 
-  template <class M>
-  fit_result<typename M::params_type> run_restart(const M& model, matrix_ref data, matrix_ref cache, vector_ref w,
-                                                  index K, const row_blocks& blocks, const initial_assignment& first,
+  template <class M, class Reader>
+  fit_result<typename M::params_type> run_restart(const M& model, const Reader& reader, index K,
+                                                  const row_blocks& blocks, const initial_assignment& first,
                                                   int restart, std::vector<warning>& warnings,
                                                   std::vector<violation>& violations) const {
     using clock = std::chrono::steady_clock;
@@ -217,8 +366,8 @@ struct fitter {
     auto tick = clock::now();
 
     // K is the model's from here on: an M-step may drop an empty component.
-    typename M::params_type theta = model.m_step(init_pass(model, data, cache, w, K, blocks, first), events);
-    pass_type<M> pass = e_pass(model, theta, data, cache, w, model.num_components(theta), blocks);
+    typename M::params_type theta = model.m_step(init_pass(model, reader, K, blocks, first), events);
+    pass_type<M> pass = e_pass(model, theta, reader, model.num_components(theta), blocks);
     double prior = model.log_prior(theta);
 
     // Q(θ_t; q_t): from statistics when the model can, else from the rows of the pass.
@@ -255,7 +404,7 @@ struct fitter {
       typename M::params_type next = model.m_step(pass.stats, events);
       const double next_prior = model.log_prior(next);
       const double q_next = penalised_q(model, next, pass.stats);  // Q(θ_{t+1}; q_t)
-      pass_type<M> next_pass = e_pass(model, next, data, cache, w, model.num_components(next), blocks);
+      pass_type<M> next_pass = e_pass(model, next, reader, model.num_components(next), blocks);
 
       iteration_record rec;
       rec.iteration = t;

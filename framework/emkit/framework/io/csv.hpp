@@ -169,8 +169,65 @@ inline bool is_header_line(std::string_view line, char delimiter) {
   }
 }
 
+/// The trimmed names of a header line.
+inline std::vector<std::string> csv_header_names(std::string_view line, char delimiter) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = std::min(line.find(delimiter, start), line.size());
+    names.emplace_back(trim(line.substr(start, end - start), delimiter));
+    if (end == line.size()) break;
+    start = end + 1;
+  }
+  return names;
+}
+
 /// "1 column" or "3 columns".
 inline std::string columns_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " column" : " columns"); }
+
+/// The message for a line of `count` values where `columns` were expected.
+inline std::string csv_count_text(std::size_t line_number, std::size_t count, std::size_t columns,
+                                  std::size_t reference_line) {
+  return "line " + std::to_string(line_number) + " has " + columns_text(count) + ", expected " +
+         std::to_string(columns) + " (as on line " + std::to_string(reference_line) + ")";
+}
+
+/// Parses the values of one data line (without its line ending; its number of delimiters
+/// already checked) into out[0], out[stride], out[2·stride], ...: the one number parser of
+/// every CSV reader, so that a value reads to the same double wherever it is read. Calls
+/// `fail(what)`, which throws, naming the 1-based line and column and the token of an empty
+/// value, a token that is not a number or one that is not finite.
+template <class Fail>
+void parse_csv_fields(std::string_view line, char delimiter, std::size_t line_number, double* out, std::size_t stride,
+                      const Fail& fail) {
+  const char* token_begin = line.data();
+  const char* const line_end = line.data() + line.size();
+  for (std::size_t column = 1;; ++column) {
+    const auto* found =
+        static_cast<const char*>(std::memchr(token_begin, delimiter, static_cast<std::size_t>(line_end - token_begin)));
+    const char* const token_end = found != nullptr ? found : line_end;
+    const std::string_view token =
+        trim(std::string_view(token_begin, static_cast<std::size_t>(token_end - token_begin)), delimiter);
+    const auto where = [&] {
+      return "line " + std::to_string(line_number) + ", column " + std::to_string(column) + ": ";
+    };
+    if (token.empty()) fail(where() + "empty value");
+    double value = 0.0;
+    switch (parse_number(token, value)) {
+      case number_status::ok:
+        break;
+      case number_status::not_a_number:
+        fail(where() + "'" + printable_token(token) + "' is not a number");
+        break;
+      case number_status::not_finite:
+        fail(where() + "'" + printable_token(token) + "' is not a finite number");
+        break;
+    }
+    out[(column - 1) * stride] = value;
+    if (found == nullptr) break;
+    token_begin = found + 1;
+  }
+}
 
 /// The message of `std::error_code(err, generic_category())`, which is `strerror(err)`
 /// without its thread-safety problem.
@@ -250,13 +307,7 @@ inline table parse_csv(std::string_view text, std::string_view source_name, cons
       columns = count;
       reference_line = line_number;
       if (detail::is_header_line(line, delimiter)) {
-        std::size_t start = 0;
-        while (true) {
-          const std::size_t end = std::min(line.find(delimiter, start), line.size());
-          result.header.emplace_back(detail::trim(line.substr(start, end - start), delimiter));
-          if (end == line.size()) break;
-          start = end + 1;
-        }
+        result.header = detail::csv_header_names(line, delimiter);
         continue;
       }
     }
@@ -274,38 +325,10 @@ inline table parse_csv(std::string_view text, std::string_view source_name, cons
       }
       values.resize(static_cast<Eigen::Index>(lines_left), static_cast<Eigen::Index>(columns));
     }
-    if (count != columns) {
-      fail("line " + std::to_string(line_number) + " has " + detail::columns_text(count) + ", expected " +
-           std::to_string(columns) + " (as on line " + std::to_string(reference_line) + ")");
-    }
+    if (count != columns) fail(detail::csv_count_text(line_number, count, columns, reference_line));
 
-    const char* token_begin = line.data();
-    const char* const line_end = line.data() + line.size();
-    for (std::size_t column = 1;; ++column) {
-      const auto* found = static_cast<const char*>(
-          std::memchr(token_begin, delimiter, static_cast<std::size_t>(line_end - token_begin)));
-      const char* const token_end = found != nullptr ? found : line_end;
-      const std::string_view token =
-          detail::trim(std::string_view(token_begin, static_cast<std::size_t>(token_end - token_begin)), delimiter);
-      const auto where = [&] {
-        return "line " + std::to_string(line_number) + ", column " + std::to_string(column) + ": ";
-      };
-      if (token.empty()) fail(where() + "empty value");
-      double value = 0.0;
-      switch (detail::parse_number(token, value)) {
-        case detail::number_status::ok:
-          break;
-        case detail::number_status::not_a_number:
-          fail(where() + "'" + detail::printable_token(token) + "' is not a number");
-          break;
-        case detail::number_status::not_finite:
-          fail(where() + "'" + detail::printable_token(token) + "' is not a finite number");
-          break;
-      }
-      values(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(column - 1)) = value;
-      if (found == nullptr) break;
-      token_begin = found + 1;
-    }
+    detail::parse_csv_fields(line, delimiter, line_number, &values(static_cast<Eigen::Index>(rows), 0),
+                             static_cast<std::size_t>(values.rows()), fail);
     ++rows;
   }
 

@@ -306,18 +306,21 @@ double npy_load(const unsigned char* p) {
 /// the values are stored row after row unless `column_major`. Calls
 /// `not_finite(k, value)` (which throws) for a non-finite k-th (0-based, in
 /// storage order) value.
+/// `out_stride` (at least `rows`) is the distance between the starts of two columns of `out`.
 template <class T, bool Swap, class NotFinite>
 void npy_convert(const unsigned char* data, std::size_t rows, std::size_t cols, bool column_major, double* out,
-                 const NotFinite& not_finite) {
+                 const NotFinite& not_finite, std::size_t out_stride) {
   constexpr bool floating = std::is_floating_point_v<T>;
   if (column_major) {
-    const std::size_t count = rows * cols;
-    for (std::size_t k = 0; k < count; ++k) {
-      const double value = npy_load<T, Swap>(data + k * sizeof(T));
-      if constexpr (floating) {
-        if (!std::isfinite(value)) not_finite(k, value);
+    for (std::size_t c = 0; c < cols; ++c) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t k = c * rows + r;
+        const double value = npy_load<T, Swap>(data + k * sizeof(T));
+        if constexpr (floating) {
+          if (!std::isfinite(value)) not_finite(k, value);
+        }
+        out[c * out_stride + r] = value;
       }
-      out[k] = value;
     }
   } else {
     for (std::size_t r = 0; r < rows; ++r) {
@@ -327,10 +330,17 @@ void npy_convert(const unsigned char* data, std::size_t rows, std::size_t cols, 
         if constexpr (floating) {
           if (!std::isfinite(value)) not_finite(r * cols + c, value);
         }
-        out[c * rows + r] = value;
+        out[c * out_stride + r] = value;
       }
     }
   }
+}
+
+/// The same into a dense column-major `out` (`out_stride` = `rows`).
+template <class T, bool Swap, class NotFinite>
+void npy_convert(const unsigned char* data, std::size_t rows, std::size_t cols, bool column_major, double* out,
+                 const NotFinite& not_finite) {
+  npy_convert<T, Swap>(data, rows, cols, column_major, out, not_finite, rows);
 }
 
 /// Calls `f.template operator()<T, Swap>()` with the C++ type of `dtype`.
@@ -382,6 +392,90 @@ inline std::string read_file_bytes(const std::filesystem::path& file) {
   return read_all(stream.get(), source);
 }
 
+/// Where the values of a .npy file are and how to read them.
+struct npy_layout {
+  npy_dtype dtype;
+  std::uint64_t rows = 0;       ///< observations (the first dimension)
+  std::uint64_t cols = 0;       ///< 1 for a 1-D array
+  bool column_major = false;    ///< Fortran order, or a single column
+  std::size_t data_offset = 0;  ///< bytes before the first value
+};
+
+/// Parses the header of a .npy file of `total_size` bytes whose first bytes are `bytes` (the
+/// whole header when the file has one; anything after it is ignored), and checks that the data
+/// after the header has exactly the size the shape and dtype say. Calls `fail(what)`, which
+/// throws, with the messages documented at `parse_npy`; `source` names the file.
+template <class Fail>
+npy_layout parse_npy_layout(std::string_view bytes, std::uint64_t total_size, const std::string& source,
+                            const Fail& fail) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  if (bytes.substr(0, npy_magic.size()) != npy_magic) {
+    if (bytes.empty()) fail("empty file, expected a .npy file");
+    if (npy_magic.substr(0, bytes.size()) == bytes) {
+      fail("truncated header: the file has only " + std::to_string(std::min<std::uint64_t>(bytes.size(), total_size)) +
+           " bytes");
+    }
+    fail("bad magic: not a .npy file (it does not start with \"\\x93NUMPY\")");
+  }
+  if (bytes.size() < 8)
+    fail("truncated header: the file has only " + std::to_string(std::min<std::uint64_t>(bytes.size(), total_size)) +
+         " bytes");
+  const unsigned major = byte(6);
+  const unsigned minor = byte(7);
+  if (minor != 0 || major < 1 || major > 3) {
+    fail("unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
+         " (expected 1.0, 2.0 or 3.0)");
+  }
+  const std::size_t length_bytes = major == 1 ? 2 : 4;
+  const std::size_t prefix = 8 + length_bytes;
+  if (bytes.size() < prefix) {
+    fail("truncated header: the file has only " + std::to_string(std::min<std::uint64_t>(bytes.size(), total_size)) +
+         " bytes");
+  }
+  std::size_t header_length = 0;
+  for (std::size_t i = 0; i < length_bytes; ++i) header_length |= static_cast<std::size_t>(byte(8 + i)) << (8 * i);
+  if (bytes.size() - prefix < header_length) {
+    fail("truncated header: expected " + std::to_string(header_length) + " header bytes, found " +
+         std::to_string(bytes.size() - prefix));
+  }
+
+  const npy_header_fields fields = npy_header_parser(bytes.substr(prefix, header_length), source).parse();
+  const npy_dtype dtype = parse_npy_dtype(fields.descr, fail);
+  const std::string shape_text = npy_shape_text(fields.shape);
+  if (fields.shape.empty()) fail("0-d arrays are not supported (shape ()); expected a 1-D or 2-D array");
+  if (fields.shape.size() > 2) {
+    fail(std::to_string(fields.shape.size()) + "-D arrays are not supported (shape " + shape_text +
+         "); expected a 1-D or 2-D array");
+  }
+  const std::uint64_t rows = fields.shape[0];
+  const std::uint64_t cols = fields.shape.size() == 2 ? fields.shape[1] : 1;
+
+  const std::uint64_t data_size = total_size - (prefix + header_length);
+  constexpr auto max = std::numeric_limits<std::uint64_t>::max();
+  const bool count_overflows = cols != 0 && rows > max / cols;
+  const std::uint64_t count = count_overflows ? 0 : rows * cols;
+  const bool size_overflows = count_overflows || count > max / dtype.size;
+  const std::string bytes_text = " byte" + std::string(dtype.size == 1 ? "" : "s");
+  if (size_overflows || count * dtype.size != data_size) {
+    const std::string count_text =
+        count_overflows ? std::to_string(rows) + " * " + std::to_string(cols) : std::to_string(count);
+    const std::string total_text = size_overflows ? "" : " (" + std::to_string(count * dtype.size) + " bytes)";
+    fail("expected " + count_text + " values of " + std::to_string(dtype.size) + bytes_text + total_text +
+         " after the header, found " + std::to_string(data_size) + " bytes");
+  }
+  if (rows == 0) fail("no data rows (shape " + shape_text + ")");
+  if (cols == 0) fail("no columns (shape " + shape_text + ")");
+
+  return {dtype, rows, cols, fields.fortran_order || cols == 1, prefix + header_length};
+}
+
+/// The message for the non-finite `value` at 0-based row `r`, column `c`, storage position `k`.
+inline std::string npy_not_finite_text(std::uint64_t r, std::uint64_t c, std::uint64_t k, double value) {
+  const char* text = std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+  return "row " + std::to_string(r + 1) + ", column " + std::to_string(c + 1) + " (element " + std::to_string(k + 1) +
+         "): value " + text + " is not finite";
+}
+
 }  // namespace detail
 
 /// Parses `bytes`, the contents of a NumPy .npy file, as a table; `source_name`
@@ -409,73 +503,20 @@ inline table parse_npy(std::string_view bytes, std::string_view source_name) {
   const std::string source = detail::printable_name(source_name);
   const auto fail = [&](const std::string& what) -> void { throw data_error(source + ": " + what); };
 
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
-  if (bytes.substr(0, detail::npy_magic.size()) != detail::npy_magic) {
-    if (bytes.empty()) fail("empty file, expected a .npy file");
-    if (detail::npy_magic.substr(0, bytes.size()) == bytes) {
-      fail("truncated header: the file has only " + std::to_string(bytes.size()) + " bytes");
-    }
-    fail("bad magic: not a .npy file (it does not start with \"\\x93NUMPY\")");
-  }
-  if (bytes.size() < 8) fail("truncated header: the file has only " + std::to_string(bytes.size()) + " bytes");
-  const unsigned major = byte(6);
-  const unsigned minor = byte(7);
-  if (minor != 0 || major < 1 || major > 3) {
-    fail("unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
-         " (expected 1.0, 2.0 or 3.0)");
-  }
-  const std::size_t length_bytes = major == 1 ? 2 : 4;
-  const std::size_t prefix = 8 + length_bytes;
-  if (bytes.size() < prefix) {
-    fail("truncated header: the file has only " + std::to_string(bytes.size()) + " bytes");
-  }
-  std::size_t header_length = 0;
-  for (std::size_t i = 0; i < length_bytes; ++i) header_length |= static_cast<std::size_t>(byte(8 + i)) << (8 * i);
-  if (bytes.size() - prefix < header_length) {
-    fail("truncated header: expected " + std::to_string(header_length) + " header bytes, found " +
-         std::to_string(bytes.size() - prefix));
-  }
-
-  const detail::npy_header_fields fields =
-      detail::npy_header_parser(bytes.substr(prefix, header_length), source).parse();
-  const detail::npy_dtype dtype = detail::parse_npy_dtype(fields.descr, fail);
-  const std::string shape_text = detail::npy_shape_text(fields.shape);
-  if (fields.shape.empty()) fail("0-d arrays are not supported (shape ()); expected a 1-D or 2-D array");
-  if (fields.shape.size() > 2) {
-    fail(std::to_string(fields.shape.size()) + "-D arrays are not supported (shape " + shape_text +
-         "); expected a 1-D or 2-D array");
-  }
-  const std::uint64_t rows = fields.shape[0];
-  const std::uint64_t cols = fields.shape.size() == 2 ? fields.shape[1] : 1;
-
-  const std::string_view data = bytes.substr(prefix + header_length);
-  constexpr auto max = std::numeric_limits<std::uint64_t>::max();
-  const bool count_overflows = cols != 0 && rows > max / cols;
-  const std::uint64_t count = count_overflows ? 0 : rows * cols;
-  const bool size_overflows = count_overflows || count > max / dtype.size;
-  const std::string bytes_text = " byte" + std::string(dtype.size == 1 ? "" : "s");
-  if (size_overflows || count * dtype.size != data.size()) {
-    const std::string count_text =
-        count_overflows ? std::to_string(rows) + " * " + std::to_string(cols) : std::to_string(count);
-    const std::string total_text = size_overflows ? "" : " (" + std::to_string(count * dtype.size) + " bytes)";
-    fail("expected " + count_text + " values of " + std::to_string(dtype.size) + bytes_text + total_text +
-         " after the header, found " + std::to_string(data.size()) + " bytes");
-  }
-  if (rows == 0) fail("no data rows (shape " + shape_text + ")");
-  if (cols == 0) fail("no columns (shape " + shape_text + ")");
-
+  const detail::npy_layout layout = detail::parse_npy_layout(bytes, bytes.size(), source, fail);
+  const std::uint64_t rows = layout.rows;
+  const std::uint64_t cols = layout.cols;
+  const std::string_view data = bytes.substr(layout.data_offset);
   table result;
   result.values.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-  const bool column_major = fields.fortran_order || cols == 1;
+  const bool column_major = layout.column_major;
   const auto not_finite = [&](std::size_t k, double value) {
     const std::size_t r = column_major ? k % rows : k / cols;
     const std::size_t c = column_major ? k / rows : k % cols;
-    const char* text = std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
-    fail("row " + std::to_string(r + 1) + ", column " + std::to_string(c + 1) + " (element " + std::to_string(k + 1) +
-         "): value " + text + " is not finite");
+    fail(detail::npy_not_finite_text(r, c, k, value));
   };
   const auto* raw = reinterpret_cast<const unsigned char*>(data.data());
-  detail::npy_dispatch(dtype, [&]<class T, bool Swap>() {
+  detail::npy_dispatch(layout.dtype, [&]<class T, bool Swap>() {
     detail::npy_convert<T, Swap>(raw, rows, cols, column_major, result.values.data(), not_finite);
   });
   return result;

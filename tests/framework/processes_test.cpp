@@ -132,6 +132,53 @@ TEST(Processes, AFailureInOneProcessIsThrownByEveryProcess) {
   EXPECT_EQ(messages[1], "the marked row");
 }
 
+TEST(Processes, ASourceIsCheckedAndFittedAcrossProcesses) {
+  Eigen::MatrixXd X = emkit::testing::draw(emkit::testing::three_blobs(), 5003, 13);
+  const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(X.rows(), 0.5, 2.0);
+  emkit::fitter<emkit::soft_estep, emkit::kmeans_plus_plus, emkit::threads> f;
+  f.options.chunk_rows = 64;
+  const emkit::mixture<emkit::gaussian> model;
+  const auto serial = fit_values(f.fit(model, emkit::memory_source(X, w), 3));
+  const auto all = run_as_processes(3, [&](std::shared_ptr<const emkit::process_group> group) {
+    auto g = f;
+    g.execution.processes = std::move(group);
+    return fit_values(g.fit(model, emkit::memory_source(X, w), 3));
+  });
+  for (const auto& values : all) EXPECT_EQ(values, serial);
+
+  // The checking pass is shared too: a NaN in the last process's rows is every process's error.
+  X(4900, 1) = std::nan("");
+  const auto messages = run_as_processes(2, [&](std::shared_ptr<const emkit::process_group> group) {
+    auto g = f;
+    g.execution.processes = std::move(group);
+    try {
+      (void)g.fit(model, emkit::memory_source(X, w), 3);
+    } catch (const emkit::data_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  });
+  EXPECT_THAT(messages[0], ::testing::HasSubstr("X(4900, 1) = nan"));
+  EXPECT_EQ(messages[1], messages[0]);
+}
+
+TEST(Flatten, TheTraitSaysWhatCanBeCarried) {
+  static_assert(emkit::flattenable_v<emkit::estep_totals>);
+  static_assert(emkit::flattenable_v<emkit::mixture_accumulator<emkit::gaussian_stats>>);
+  static_assert(emkit::flattenable_v<std::optional<std::pair<emkit::index, std::string>>>);
+  struct opaque {
+    int* pointer = nullptr;
+  };
+  static_assert(!emkit::flattenable_v<opaque>);
+  static_assert(!emkit::flattenable_v<std::vector<opaque>>);
+  const std::optional<std::pair<emkit::index, std::string>> message{{42, "X(42, 0) = nan \xc3\xa9"}};
+  const std::vector<double> flat = emkit::flattened(message);
+  std::optional<std::pair<emkit::index, std::string>> back;
+  std::span<const double> in(flat);
+  emkit::unflatten(in, back);
+  EXPECT_EQ(back, message);
+}
+
 TEST(Processes, OwnedBlocksCoverEveryBlockOnceInOrder) {
   for (emkit::index blocks : {0, 1, 5, 64}) {
     for (int size : {1, 2, 3, 7}) {

@@ -48,31 +48,36 @@ namespace detail {
 /// accumulator and merging blocks in index order (the determinism rule of row_blocks.hpp).
 /// Under a policy spread over processes, each process runs its own blocks and the blocks'
 /// statistics are exchanged before the merge, so every process merges the same values in
-/// the same order (processes.hpp).
+/// the same order (processes.hpp); statistics that `flatten` cannot carry are computed for
+/// every block by every process.
 template <class Acc, class Exec, class MakeAcc, class Body>
 Acc reduce_chunks(const Exec& exec, const row_blocks& blocks, MakeAcc&& make, Body&& body) {
   std::vector<Acc> partial(static_cast<std::size_t>(blocks.num_blocks()));
-  auto run = [&] {
-    exec.for_each_block(blocks.num_blocks(), [&](index b) {
+  auto run = [&](const auto& policy) {
+    policy.for_each_block(blocks.num_blocks(), [&](index b) {
       Acc acc = make();
       blocks.for_each_chunk(b, [&](row_range r) { body(r, acc); });
       partial[static_cast<std::size_t>(b)] = std::move(acc);
     });
   };
   if constexpr (requires { exec.processes; }) {
-    if (exec.processes) {
+    if (exec.processes && flattenable_v<Acc>) {
       std::exception_ptr failure;
       try {
-        run();
+        run(exec);
       } catch (...) {
         failure = std::current_exception();  // reported to every process, so that all throw
       }
-      exchange_blocks(*exec.processes, partial, failure);
+      if constexpr (flattenable_v<Acc>) exchange_blocks(*exec.processes, partial, failure);
     } else {
-      run();
+      // Statistics that cannot be flattened (a user's init policy's, say): every process runs
+      // every block, which gives the same values, only without sharing the work.
+      Exec local = exec;
+      local.processes = nullptr;
+      run(local);
     }
   } else {
-    run();
+    run(exec);
   }
   Acc total = make();
   for (Acc& p : partial) total += p;
@@ -127,6 +132,7 @@ class chunk_reader {
 struct first_data_error {
   std::optional<std::pair<index, std::string>> error;
   double weight = 0.0;
+  EMKIT_REFLECT(error, weight);
   first_data_error& operator+=(const first_data_error& o) {
     if (!error && o.error) error = o.error;  // blocks merge in order: the earliest row wins
     weight += o.weight;

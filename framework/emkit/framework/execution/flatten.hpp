@@ -6,13 +6,15 @@
 /// A statistic flattens when it is built from:
 /// - arithmetic values (stored as one double; an `index` is exact below 2⁵³);
 /// - dense Eigen matrices and vectors (rows, columns, then the coefficients);
-/// - `std::vector` and `std::variant` of flattenable values (the size or the alternative first);
+/// - `std::vector`, `std::variant`, `std::optional` and `std::pair` of flattenable values (the
+///   size, the alternative or the presence first), and `std::string`;
 /// - Hana Structs of flattenable members: `BOOST_HANA_ADAPT_STRUCT(my_stats, weight, sum);`
 ///   after a family's statistics struct is all a new family needs to be fitted across processes.
 /// Sizes travel with the values, so `unflatten` needs no template of the shape: the empty
 /// (value-initialised) statistic and a full one both round-trip exactly, bit for bit.
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -22,6 +24,7 @@
 
 #include <Eigen/Core>
 #include <boost/hana/accessors.hpp>
+#include <boost/hana/tuple.hpp>
 #include <boost/hana/concept/struct.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/second.hpp>
@@ -41,9 +44,52 @@ struct is_std_variant : std::false_type {};
 template <class... Ts>
 struct is_std_variant<std::variant<Ts...>> : std::true_type {};
 template <class T>
+struct is_std_optional : std::false_type {};
+template <class T>
+struct is_std_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_std_pair : std::false_type {};
+template <class A, class B>
+struct is_std_pair<std::pair<A, B>> : std::true_type {};
+template <class T>
 concept eigen_dense = std::is_base_of_v<Eigen::DenseBase<T>, T>;
 template <class T>
 concept hana_struct = boost::hana::Struct<T>::value;
+template <class T, class = void>
+struct is_flattenable;
+}  // namespace detail
+
+/// True when `flatten` and `unflatten` can carry a T (checked member by member).
+template <class T>
+inline constexpr bool flattenable_v = detail::is_flattenable<T>::value;
+
+namespace detail {
+template <class T, class... Accessor>
+constexpr bool members_flattenable(boost::hana::tuple<Accessor...>*) {
+  return (flattenable_v<std::remove_cvref_t<decltype(boost::hana::second(std::declval<Accessor>())(
+              std::declval<T&>()))>> &&
+          ...);
+}
+
+template <class T>
+constexpr bool compute_flattenable() {
+  if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T> || eigen_dense<T> || std::is_same_v<T, std::string>) {
+    return true;
+  } else if constexpr (is_std_vector<T>::value || is_std_optional<T>::value) {
+    return flattenable_v<typename T::value_type>;
+  } else if constexpr (is_std_pair<T>::value) {
+    return flattenable_v<typename T::first_type> && flattenable_v<typename T::second_type>;
+  } else if constexpr (is_std_variant<T>::value) {
+    return []<class... Ts>(std::variant<Ts...>*) { return (flattenable_v<Ts> && ...); }(static_cast<T*>(nullptr));
+  } else if constexpr (hana_struct<T>) {
+    using accessors = std::remove_cvref_t<decltype(boost::hana::accessors<T>())>;
+    return members_flattenable<T>(static_cast<accessors*>(nullptr));
+  } else {
+    return false;
+  }
+}
+template <class T, class>
+struct is_flattenable : std::bool_constant<compute_flattenable<T>()> {};
 }  // namespace detail
 
 /// Appends `value` to `out`.
@@ -62,6 +108,15 @@ void flatten(const T& value, std::vector<double>& out) {
   } else if constexpr (detail::is_std_variant<T>::value) {
     out.push_back(static_cast<double>(value.index()));
     std::visit([&](const auto& v) { flatten(v, out); }, value);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    out.push_back(static_cast<double>(value.size()));
+    for (const char c : value) out.push_back(static_cast<double>(static_cast<unsigned char>(c)));
+  } else if constexpr (detail::is_std_optional<T>::value) {
+    out.push_back(value ? 1.0 : 0.0);
+    if (value) flatten(*value, out);
+  } else if constexpr (detail::is_std_pair<T>::value) {
+    flatten(value.first, out);
+    flatten(value.second, out);
   } else {
     static_assert(detail::hana_struct<T>, "flatten: adapt the statistics with BOOST_HANA_ADAPT_STRUCT");
     boost::hana::for_each(boost::hana::accessors<T>(),
@@ -127,18 +182,24 @@ void unflatten(std::span<const double>& in, T& value) {
                 "one of the " + std::to_string(n) + " alternatives");
     detail::emplace_alternative(value, static_cast<std::size_t>(which), std::make_index_sequence<n>{});
     std::visit([&](auto& v) { unflatten(in, v); }, value);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    value.resize(detail::take_size(in));
+    for (char& c : value) c = static_cast<char>(static_cast<unsigned char>(detail::take(in)));
+  } else if constexpr (detail::is_std_optional<T>::value) {
+    if (detail::take(in) != 0.0) {
+      value.emplace();
+      unflatten(in, *value);
+    } else {
+      value.reset();
+    }
+  } else if constexpr (detail::is_std_pair<T>::value) {
+    unflatten(in, value.first);
+    unflatten(in, value.second);
   } else {
     static_assert(detail::hana_struct<T>, "unflatten: adapt the statistics with BOOST_HANA_ADAPT_STRUCT");
     boost::hana::for_each(boost::hana::accessors<T>(),
                           [&](auto accessor) { unflatten(in, boost::hana::second(accessor)(value)); });
   }
 }
-
-/// Statistics that `flatten` and `unflatten` can carry between processes.
-template <class T>
-concept Flattenable = requires(const T& c, T& v, std::vector<double>& out, std::span<const double>& in) {
-  flatten(c, out);
-  unflatten(in, v);
-};
 
 }  // namespace emkit

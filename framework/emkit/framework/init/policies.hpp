@@ -16,6 +16,7 @@
 #include <emkit/framework/data/chunk_pass.hpp>
 #include <emkit/framework/data/memory_source.hpp>
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/execution/reflect.hpp>
 #include <emkit/framework/init/initial_assignment.hpp>
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/random.hpp>
@@ -48,6 +49,7 @@ inline double weighted(double w, double v) { return w > 0 ? w * v : 0.0; }
 /// Compensated sums, one per entry, merged entry by entry.
 struct sums {
   std::vector<compensated_sum> values;
+  EMKIT_REFLECT(values);
   sums& operator+=(const sums& o) {
     for (std::size_t i = 0; i < values.size(); ++i) values[i] += o.values[i];
     return *this;
@@ -187,6 +189,7 @@ struct random_rows {
   [[nodiscard]] initial_assignment initialize(const Pass& pass, index K, random_engine& rng) const {
     struct count {
       index n = 0;
+      EMKIT_REFLECT(n);
       count& operator+=(const count& o) {
         n += o.n;
         return *this;

@@ -2,6 +2,7 @@
 // .npy and CSV, several families, every initialisation, 1 and 2 threads, N not a multiple of
 // the chunk size; bad files are reported by row and column.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -256,6 +257,19 @@ TEST(Stream, BadFilesNameRowAndColumn) {
   const emkit::mixture<emkit::gaussian> model{emkit::gaussian{}};
   const std::string nan_error = error_of([&] { (void)f.fit(model, emkit::npy_source(nan_npy), 2); });
   EXPECT_NE(nan_error.find("row 201, column 2 (element 402): value nan is not finite"), std::string::npos) << nan_error;
+  // Two bad values in different blocks: the earlier is reported, whichever thread reads first.
+  Eigen::MatrixXd Z = blobs(6000, 2, 10);
+  Z(100, 0) = std::numeric_limits<double>::infinity();
+  Z(5000, 1) = std::numeric_limits<double>::quiet_NaN();
+  const fs::path two_bad = temp_path("two_bad.npy");
+  write_npy(two_bad, Z);
+  emkit::fitter<emkit::soft_estep, emkit::kmeans_plus_plus, emkit::threads> t;
+  t.execution.n = 2;
+  t.options.chunk_rows = 64;
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    EXPECT_THAT(error_of([&] { (void)t.fit(model, emkit::npy_source(two_bad), 2); }),
+                ::testing::HasSubstr("row 101, column 1 (element 201): value inf is not finite"));
+  }
   // A bad CSV cell: the scan names the line and column as read_csv does.
   const fs::path bad_csv = temp_path("bad.csv");
   std::ofstream(bad_csv) << "1,2\n3,4\n5,abc\n7,8\n";

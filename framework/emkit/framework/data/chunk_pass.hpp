@@ -4,6 +4,7 @@
 /// once (the initialisation policies): a reduction run by the engine's execution policy and a
 /// serial scan in row order.
 
+#include <algorithm>
 #include <utility>
 
 #include <emkit/framework/data/chunk_buffer.hpp>

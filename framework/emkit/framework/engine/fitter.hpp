@@ -237,7 +237,14 @@ struct fitter {
         [&](row_range r, detail::first_data_error& acc) {
           if (acc.error) return;
           chunk_buffer buffer;
-          const chunk_view v = buffer.read(source, r);
+          std::optional<chunk_view> read;
+          try {
+            read.emplace(buffer.read(source, r));
+          } catch (const data_error& e) {  // a value the source cannot read: ordered like the rest
+            acc.error.emplace(r.begin, e.what());
+            return;
+          }
+          const chunk_view& v = *read;
           for (index n = 0; n < r.rows; ++n) {
             const index row = r.begin + n;
             for (index j = 0; j < v.X.cols(); ++j) {

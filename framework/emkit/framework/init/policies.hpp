@@ -46,9 +46,28 @@ inline double closest_distance(matrix_ref X, index n, const Eigen::MatrixXd& cen
 /// w·v where a row of weight 0 adds 0 even at a distance that overflowed (0·∞ is NaN).
 inline double weighted(double w, double v) { return w > 0 ? w * v : 0.0; }
 
-/// Compensated sums, one per entry, merged entry by entry.
+/// A compensated sum of non-negative terms that stays +∞ once a term or the sum overflows (the
+/// compensation alone would turn ∞ into ∞ − ∞ = NaN).
+struct potential_sum {
+  compensated_sum sum;
+  double plain = 0.0;
+  EMKIT_REFLECT(sum, plain);
+  potential_sum& operator+=(double x) {
+    sum += x;
+    plain += x;
+    return *this;
+  }
+  potential_sum& operator+=(const potential_sum& o) {
+    sum += o.sum;
+    plain += o.plain;
+    return *this;
+  }
+  [[nodiscard]] double value() const { return std::isfinite(plain) ? sum.value() : plain; }
+};
+
+/// Sums, one per entry, merged entry by entry.
 struct sums {
-  std::vector<compensated_sum> values;
+  std::vector<potential_sum> values;
   EMKIT_REFLECT(values);
   sums& operator+=(const sums& o) {
     for (std::size_t i = 0; i < values.size(); ++i) values[i] += o.values[i];
@@ -86,7 +105,7 @@ Eigen::MatrixXd locate_draws(const Pass& pass, const std::vector<double>& target
 /// Σ_n f(X, w, n) for each of `count` functions at once: f(X, w, n, out) adds row n's terms.
 template <class Pass, class F>
 std::vector<double> pass_sums(const Pass& pass, std::size_t count, const F& f) {
-  const sums total = pass.reduce([&] { return sums{std::vector<compensated_sum>(count)}; },
+  const sums total = pass.reduce([&] { return sums{std::vector<potential_sum>(count)}; },
                                  [&](row_range, matrix_ref X, vector_ref w, sums& acc) {
                                    for (index n = 0; n < X.rows(); ++n) f(X, w, n, acc.values);
                                  });
@@ -134,14 +153,14 @@ struct kmeans_plus_plus {
         local_trials > 0 ? local_trials : 2 + static_cast<int>(std::log(static_cast<double>(K))));
     const auto by_weight = [](matrix_ref, vector_ref w, index n) { return w[n]; };
     const double total_weight =
-        detail::pass_sums(pass, 1, [](matrix_ref, vector_ref w, index n, std::vector<compensated_sum>& s) {
+        detail::pass_sums(pass, 1, [](matrix_ref, vector_ref w, index n, std::vector<detail::potential_sum>& s) {
           s[0] += detail::weighted(w[n], 1.0);
         })[0];
     Eigen::MatrixXd centers(K, pass.cols());
     centers.row(0) = detail::locate_draws(pass, {uniform01(rng) * total_weight}, by_weight).row(0);
     // Σ w_n D(x_n)² with the centres so far.
     double total =
-        detail::pass_sums(pass, 1, [&](matrix_ref X, vector_ref w, index n, std::vector<compensated_sum>& s) {
+        detail::pass_sums(pass, 1, [&](matrix_ref X, vector_ref w, index n, std::vector<detail::potential_sum>& s) {
           s[0] += detail::weighted(w[n], detail::squared_distance(X, n, centers, 0));
         })[0];
     for (index k = 1; k < K; ++k) {
@@ -156,8 +175,8 @@ struct kmeans_plus_plus {
                                        return detail::weighted(w[n], detail::closest_distance(X, n, centers, k));
                                      })
               : detail::locate_draws(pass, targets, by_weight);
-      const std::vector<double> totals =
-          detail::pass_sums(pass, trials, [&](matrix_ref X, vector_ref w, index n, std::vector<compensated_sum>& s) {
+      const std::vector<double> totals = detail::pass_sums(
+          pass, trials, [&](matrix_ref X, vector_ref w, index n, std::vector<detail::potential_sum>& s) {
             if (!(w[n] > 0)) return;
             const double closest = detail::closest_distance(X, n, centers, k);
             for (std::size_t t = 0; t < trials; ++t)

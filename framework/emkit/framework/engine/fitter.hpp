@@ -22,6 +22,7 @@
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/init/policies.hpp>
 #include <emkit/framework/monitor/monitor.hpp>
+#include <emkit/framework/types.hpp>
 
 namespace emkit {
 
@@ -152,7 +153,7 @@ struct fitter {
           const matrix_ref Xc = data.middleRows(r.begin, r.rows);
           const vector_ref wc = w.segment(r.begin, r.rows);
           Eigen::MatrixXd L(r.rows, K);
-          const matrix_ref Cc = cache.middleRows(r.begin, r.rows);
+          const matrix_ref Cc = middle_rows(cache, r.begin, r.rows);
           model.log_joint(theta, Xc, Cc, L);
           detail::check_log_joint(L, wc, r.begin, "fit");
           estep.posterior(L, wc, acc.totals);
@@ -171,7 +172,7 @@ struct fitter {
           const matrix_ref Xc = data.middleRows(r.begin, r.rows);
           Eigen::MatrixXd R(r.rows, K);
           initial_responsibilities(first, Xc, r, R);
-          model.accumulate(Xc, cache.middleRows(r.begin, r.rows), w.segment(r.begin, r.rows), R, acc);
+          model.accumulate(Xc, middle_rows(cache, r.begin, r.rows), w.segment(r.begin, r.rows), R, acc);
         });
   }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the tests a second time under the sanitizers (CI runs it after scripts/fuzz.sh):
+# Runs the tests a second time under the sanitizers (not yet in .ci/run; see docs/reliability.md):
 #
 #   build-asan/  every test except compile_fail.* and package.* (which run a compiler or an
 #                install, not emkit code), built with AddressSanitizer, LeakSanitizer and
@@ -61,7 +61,8 @@ configure() {
     -DCMAKE_CXX_COMPILER_LAUNCHER="$PWD/scripts/time-compile.sh;$PWD/$dir/compile-cost.log" \
     -DCMAKE_CXX_FLAGS_DEBUG="-O1 $debug_info -fno-omit-frame-pointer $flags" \
     -DCMAKE_EXE_LINKER_FLAGS="$flags" -DEMKIT_BUILD_TESTS=ON -DEMKIT_BUILD_EXAMPLES=ON \
-    -DEMKIT_BUILD_THEORY_STUDIES=OFF -DEMKIT_BUILD_TOOLS=ON -DEMKIT_BUILD_BENCH=OFF >/dev/null
+    -DEMKIT_BUILD_THEORY_STUDIES=OFF -DEMKIT_BUILD_TOOLS=ON -DEMKIT_BUILD_BENCH=OFF \
+    -DEMKIT_EXAMPLE_SCRIPT_TIMEOUT=900 >/dev/null
 }
 
 # build DIR [TARGETS...]: builds, once more if the first attempt fails (clang 14 has been seen

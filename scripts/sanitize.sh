@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the tests a second time under the sanitizers (not yet in .ci/run; see docs/reliability.md):
+# Runs the tests a second time under the sanitizers (CI runs it after scripts/fuzz.sh; its
+# measured cost is in docs/reliability.md, "Sanitizers"):
 #
 #   build-asan/  every test except compile_fail.* and package.* (which run a compiler or an
 #                install, not emkit code), built with AddressSanitizer, LeakSanitizer and

@@ -32,6 +32,7 @@
 #include <emkit/framework/execution/serial.hpp>
 #include <emkit/framework/init/policies.hpp>
 #include <emkit/framework/monitor/monitor.hpp>
+#include <emkit/framework/types.hpp>
 
 namespace emkit {
 
@@ -113,7 +114,7 @@ class chunk_reader {
   void visit(row_range r, F&& f) const {
     if constexpr (InMemoryDataSource<S>) {
       const chunk_view v = source_.view(r);
-      f(v.X, matrix_ref(cache_.middleRows(r.begin, r.rows)), v.w);
+      f(v.X, middle_rows(cache_, r.begin, r.rows), v.w);
     } else {
       chunk_buffer buffer;
       const chunk_view v = buffer.read(source_, r);

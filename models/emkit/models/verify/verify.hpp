@@ -263,7 +263,7 @@ class verify_context {
   /// L(n, k) = log p(x_n, z_n = k | θ) for the rows [b, b + n).
   [[nodiscard]] Eigen::MatrixXd log_joint(const params_type& th, index b, index n) const {
     Eigen::MatrixXd L(n, th.size());
-    model_.log_joint(th, X_.middleRows(b, n), cache_.middleRows(b, n), L);
+    model_.log_joint(th, X_.middleRows(b, n), middle_rows(cache_, b, n), L);
     return L;
   }
 
@@ -301,7 +301,7 @@ class verify_context {
       Eigen::MatrixXd L = log_joint(th, b, n);
       const vector_ref wc = w_.segment(b, n);
       soft_estep{}.posterior(L, wc, totals);
-      model_.accumulate(X_.middleRows(b, n), cache_.middleRows(b, n), wc, L, acc);
+      model_.accumulate(X_.middleRows(b, n), middle_rows(cache_, b, n), wc, L, acc);
     });
     std::vector<warning> warnings;
     fit_events events{0, 0, false, &warnings};

@@ -441,4 +441,33 @@ TEST(OnlineFit, AlphaOneFromZeroIsTheRunningMeanOfTheBatchStatistics) {
   }
 }
 
+TEST(OnlineFit, ASourceOfRowRangesGivesTheSameFitAsTheMatrix) {
+  // `run` reads rows only through rows(range): a source (here a copy, as a file reader would
+  // make) gives bit-for-bit the fit of the in-memory matrix.
+  const Eigen::MatrixXd X = emkit::testing::draw(two_gaussians(), 12345, 3);
+  const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(X.rows(), 0.5, 1.5);
+  const emkit::mixture<emkit::gaussian> model;
+  emkit::online_fitter<> f;
+  f.options.batch_size = 1000;
+  f.options.epochs = 2;
+  std::vector<emkit::index> begins;
+  auto source = [&](emkit::row_range r) {
+    begins.push_back(r.begin);
+    return emkit::row_batch{X.middleRows(r.begin, r.rows), w.segment(r.begin, r.rows)};
+  };
+  const auto a = f.fit(model, X, 2, w), b = f.run(model, source, X.rows(), 2);
+  EXPECT_EQ(a.summary.log_likelihood, b.summary.log_likelihood);
+  EXPECT_EQ(a.params.components[0].mean, b.params.components[0].mean);
+  // One init read, then per epoch 12 batches and 1 evaluation pass of 12 batches; θ_0 too.
+  EXPECT_EQ(begins.size(), 1u + 12u + 2u * (12u + 12u));
+  // A source's bad value is reported.
+  Eigen::MatrixXd bad = X;
+  bad(5000, 1) = std::nan("");
+  auto bad_source = [&](emkit::row_range r) {
+    return emkit::row_batch{bad.middleRows(r.begin, r.rows), w.segment(r.begin, r.rows)};
+  };
+  f.options.init_rows = 1000;
+  EXPECT_THROW((void)f.run(model, bad_source, X.rows(), 2), emkit::data_error);
+}
+
 }  // namespace

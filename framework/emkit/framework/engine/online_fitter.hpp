@@ -68,13 +68,16 @@ struct online_options {
   /// Polyak–Ruppert averaging of the statistics: from the first step of epoch
   /// `polyak_from_epoch` on, s̄ is the plain average of the s_t, and the returned (and
   /// evaluated) θ is M-step(s̄). The recursion itself goes on with θ_t = M-step(s_t).
+  /// Averaging removes noise, not the bias of early iterates: start it after the transient.
   bool polyak = false;
-  int polyak_from_epoch = 1;  ///< 0-based; an epoch ≥ `epochs` averages the last epoch only
-  std::uint64_t seed = 0;     ///< the initialisation uses stream 0 of it (as restart 0 of `fitter`)
-  index chunk_rows = 256;     ///< rows per chunk within a batch (cache-sized)
-  index init_rows = 0;        ///< the init policy sees rows [0, init_rows); 0: all rows
-  /// The log-likelihood of all the data at θ_0 and after every epoch: one extra pass each,
-  /// not counted in `online_record::passes`.
+  /// 0-based first averaged epoch; −1 (the default): epochs / 2, the second half of the run;
+  /// an epoch ≥ `epochs` averages the last epoch only.
+  int polyak_from_epoch = -1;
+  std::uint64_t seed = 0;  ///< the initialisation uses stream 0 of it (as restart 0 of `fitter`)
+  index chunk_rows = 256;  ///< rows per chunk within a batch (cache-sized)
+  index init_rows = 0;     ///< the init policy sees rows [0, init_rows); 0: all rows
+  /// The log-likelihood of all the data at θ_0 and after every epoch: one extra pass each, not
+  /// counted in `online_record::passes`. Without it only the returned θ is evaluated (one pass).
   bool evaluate = true;
 
   void validate() const {
@@ -84,7 +87,7 @@ struct online_options {
     check_option(std::isfinite(t0) && t0 >= 0, where, "t0", t0, "a finite number >= 0");
     check_option(epochs >= 1, where, "epochs", epochs, ">= 1");
     check_option(burn_in >= 0, where, "burn_in", burn_in, ">= 0");
-    check_option(polyak_from_epoch >= 0, where, "polyak_from_epoch", polyak_from_epoch, ">= 0");
+    check_option(polyak_from_epoch >= -1, where, "polyak_from_epoch", polyak_from_epoch, ">= 0, or -1 (epochs / 2)");
     check_option(chunk_rows >= 1, where, "chunk_rows", chunk_rows, ">= 1");
     check_option(init_rows >= 0, where, "init_rows", init_rows, ">= 0 (0: all rows)");
   }
@@ -101,7 +104,8 @@ struct online_record {
   int epoch = 0;
   std::int64_t steps = 0;           ///< batches processed so far
   double passes = 0.0;              ///< rows read by the algorithm / N (evaluation passes excluded)
-  double log_likelihood = nan;      ///< ℓ(θ) of all the data at the reported θ; NaN unless `evaluate`
+  double log_likelihood = nan;      ///< ℓ(θ) of all the data at the reported θ; NaN when not evaluated
+  double objective = nan;           ///< the E-step's objective there: ℓ (soft), the classification ℓ (hard)
   double seconds = 0.0;             ///< cumulative fitting time, initialisation included, evaluation excluded
   double evaluation_seconds = 0.0;  ///< time of this record's evaluation pass
 };
@@ -168,20 +172,28 @@ struct online_fitter {
   template <LatentModel M>
   online_result<typename M::params_type> fit(const M& model, matrix_ref data, index K, vector_ref weights) const {
     options.validate();
-    check_shape(data.rows() >= 1, "online_fitter::fit", "X.rows()", data.rows(), ">= 1 observation");
+    check_data(data, "online_fitter::fit");
     check_weights(weights, data.rows(), "online_fitter::fit");
+    model.validate_data(data);
     // The one place rows are read: a streaming source replaces this lambda.
     const auto rows = [&](row_range r) {
       return row_batch{data.middleRows(r.begin, r.rows), weights.segment(r.begin, r.rows)};
     };
-    return run(model, rows, data.rows(), K);
+    return run_batches(model, rows, data.rows(), K, false);
   }
 
   /// Fits K components to N rows served by `rows(row_range) -> row_batch`, which must return
   /// the same rows for the same range every time. Each batch is checked (finite, in the
-  /// model's support) when it is first read.
+  /// model's support) when it is first read; a reported row is counted from the batch's start.
   template <LatentModel M, class Rows>
   online_result<typename M::params_type> run(const M& model, Rows&& rows, index N, index K) const {
+    return run_batches(model, rows, N, K, true);
+  }
+
+ private:
+  template <LatentModel M, class Rows>
+  online_result<typename M::params_type> run_batches(const M& model, Rows& rows, index N, index K,
+                                                     bool check_batches) const {
     using clock = std::chrono::steady_clock;
     using acc_type = typename M::accumulator_type;
     static_assert(ScalableStats<acc_type>, "online EM needs statistics with `s *= a` (ScalableStats)");
@@ -195,8 +207,18 @@ struct online_fitter {
     fit_events events{0, 0, false, &warnings};
     const auto checked = [&](row_range r) {
       row_batch b = rows(r);
-      check_data(b.X, "online_fitter::fit");
-      model.validate_data(b.X);
+      if (check_batches) {
+        check_shape(b.X.rows() == r.rows && b.w.size() == r.rows, "online_fitter::run", "rows(range) rows", b.X.rows(),
+                    detail::concat(r.rows, " rows and weights from row ", r.begin));
+        check_data(b.X, "online_fitter::run");
+        for (index n = 0; n < r.rows; ++n) {  // a batch may weigh 0 in all; the data may not
+          if (!std::isfinite(b.w[n]) || b.w[n] < 0) {
+            throw data_error(detail::concat("online_fitter::run: weights(", r.begin + n, ") = ", b.w[n],
+                                            ", expected a finite number >= 0"));
+          }
+        }
+        model.validate_data(b.X);
+      }
       return b;
     };
     double evaluation_seconds = 0.0;
@@ -238,7 +260,8 @@ struct online_fitter {
     acc_type average = model.make_accumulator(K);  // Polyak: s̄
     compensated_sum total_weight;
     std::int64_t averaged = 0;
-    const int polyak_from = std::min(options.polyak_from_epoch, options.epochs - 1);
+    const int polyak_from =
+        std::min(options.polyak_from_epoch < 0 ? options.epochs / 2 : options.polyak_from_epoch, options.epochs - 1);
 
     auto reported = [&]() -> typename M::params_type {
       if (options.polyak && averaged > 0) {
@@ -253,16 +276,19 @@ struct online_fitter {
       rec.steps = t;
       rec.passes = (rows_read - static_cast<double>(n_init)) / static_cast<double>(N);
       rec.seconds = seconds_so_far();
-      if (options.evaluate) {
+      if (options.evaluate || epoch == options.epochs) {
         const auto tick = clock::now();
-        rec.log_likelihood = log_likelihood(model, th, rows, batches);
+        const estep_totals totals = evaluation(model, th, checked, batches);
+        rec.log_likelihood = totals.log_likelihood.value();
+        rec.objective = totals.objective.value();
         rec.evaluation_seconds = std::chrono::duration<double>(clock::now() - tick).count();
         evaluation_seconds += rec.evaluation_seconds;
       }
       out.epochs.push_back(rec);
       iteration_record it;
       it.iteration = epoch;
-      it.log_likelihood = it.objective = rec.log_likelihood;
+      it.log_likelihood = rec.log_likelihood;
+      it.objective = rec.objective;
       it.seconds = rec.seconds;
       out.summary.trace.push_back(it);
     };
@@ -320,7 +346,8 @@ struct online_fitter {
     out.params = reported();
     out.summary.iterations = static_cast<int>(t);
     out.summary.converged = false;  // a fixed number of epochs; there is no convergence test
-    out.summary.log_likelihood = out.summary.objective = out.epochs.back().log_likelihood;
+    out.summary.log_likelihood = out.epochs.back().log_likelihood;
+    out.summary.objective = out.epochs.back().objective;
     out.summary.restart_objectives = {out.summary.objective};
     out.summary.warnings = std::move(warnings);
     out.summary.monitor_checked_q = false;  // the monitor's identities are for batch EM
@@ -329,7 +356,6 @@ struct online_fitter {
     return out;
   }
 
- private:
   template <class M>
   using pass_type = detail::pass_result<typename M::accumulator_type>;
 
@@ -388,13 +414,13 @@ struct online_fitter {
         });
   }
 
-  /// ℓ(θ) of all the data, batch by batch in row order.
+  /// The E-step totals (ℓ, objective) of all the data under θ, batch by batch in row order.
   template <class M, class Rows>
-  double log_likelihood(const M& model, const typename M::params_type& theta, Rows& rows,
-                        const std::vector<row_range>& batches) const {
+  estep_totals evaluation(const M& model, const typename M::params_type& theta, const Rows& rows,
+                          const std::vector<row_range>& batches) const {
     estep_totals totals;
     for (const row_range& r : batches) totals += batch_pass(model, theta, rows(r), model.num_components(theta)).totals;
-    return totals.log_likelihood.value();
+    return totals;
   }
 };
 

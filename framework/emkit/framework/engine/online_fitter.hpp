@@ -9,10 +9,10 @@
 /// N / B_t (so that ŝ_t estimates the statistics of all N rows), and θ_t = M-step(s_t).
 /// Incremental ("mini-batch") EM keeps the statistics S_b of every batch b from its last visit;
 /// visiting b replaces S_b, and θ = M-step(Σ_b S_b): after the first epoch this is exactly the
-/// incremental EM of Neal and Hinton, whose objective never decreases.
+/// incremental EM of Neal and Hinton, whose free-energy lower bound never decreases.
 ///
-/// Rows are read only through one function `rows(row_range) -> row_batch` (the rows and their
-/// weights), so that a streaming source can serve them in place of an in-memory matrix.
+/// Rows are read only through one function `rows(row_range)`, returning the rows and their
+/// weights, so that a streaming source can serve them in place of an in-memory matrix.
 
 #include <algorithm>
 #include <chrono>
@@ -110,10 +110,18 @@ struct online_record {
   double evaluation_seconds = 0.0;  ///< time of this record's evaluation pass
 };
 
-/// The rows [begin, begin + rows) of the data and their weights.
+/// The rows [begin, begin + rows) of the data and their weights, as a source that reads them
+/// (from a file, say) returns them. `rows(range)` may return any type with members `X` and `w`
+/// that convert to `matrix_ref` and `vector_ref`: a `row_batch` that owns them, or a `row_view`.
 struct row_batch {
   Eigen::MatrixXd X;
   Eigen::VectorXd w;
+};
+
+/// The rows [begin, begin + rows) of an in-memory matrix and their weights, without a copy.
+struct row_view {
+  matrix_ref X;
+  vector_ref w;
 };
 
 /// The parameters an online fit returns, its summary, and one record per epoch.
@@ -177,14 +185,15 @@ struct online_fitter {
     model.validate_data(data);
     // The one place rows are read: a streaming source replaces this lambda.
     const auto rows = [&](row_range r) {
-      return row_batch{data.middleRows(r.begin, r.rows), weights.segment(r.begin, r.rows)};
+      return row_view{data.middleRows(r.begin, r.rows), weights.segment(r.begin, r.rows)};
     };
     return run_batches(model, rows, data.rows(), K, false);
   }
 
-  /// Fits K components to N rows served by `rows(row_range) -> row_batch`, which must return
-  /// the same rows for the same range every time. Each batch is checked (finite, in the
-  /// model's support) when it is first read; a reported row is counted from the batch's start.
+  /// Fits K components to N rows served by `rows(row_range)`, which returns a `row_batch` or a
+  /// `row_view` and must return the same rows for the same range every time. Each batch is
+  /// checked (finite, in the model's support) when it is first read; a reported row is counted
+  /// from the batch's start.
   template <LatentModel M, class Rows>
   online_result<typename M::params_type> run(const M& model, Rows&& rows, index N, index K) const {
     return run_batches(model, rows, N, K, true);
@@ -206,7 +215,7 @@ struct online_fitter {
     std::vector<warning> warnings;
     fit_events events{0, 0, false, &warnings};
     const auto checked = [&](row_range r) {
-      row_batch b = rows(r);
+      auto b = rows(r);
       if (check_batches) {
         check_shape(b.X.rows() == r.rows && b.w.size() == r.rows, "online_fitter::run", "rows(range) rows", b.X.rows(),
                     detail::concat(r.rows, " rows and weights from row ", r.begin));
@@ -232,7 +241,7 @@ struct online_fitter {
     check_components(K, n_init, "online_fitter::fit (init_rows)");
     acc_type s_init;
     {
-      const row_batch b = checked({0, n_init});
+      const auto b = checked({0, n_init});
       random_engine rng = make_engine(options.seed, 0);
       const initial_assignment first = init.initialize(b.X, b.w, K, rng);
       s_init = init_statistics(model, b, K, first);
@@ -297,7 +306,7 @@ struct online_fitter {
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
       for (const index b : online_batch_order(nb, options.seed, epoch)) {
         const row_range range = batches[static_cast<std::size_t>(b)];
-        const row_batch batch = epoch == 0 ? checked(range) : rows(range);
+        const auto batch = epoch == 0 ? checked(range) : rows(range);
         if (epoch == 0) total_weight += batch.w.sum();
         acc_type hat = statistics(model, theta, batch, K);
         rows_read += static_cast<double>(range.rows);
@@ -370,8 +379,8 @@ struct online_fitter {
 
   /// One fused pass over a batch under θ: statistics and totals, chunk by chunk, blocks merged
   /// in order (as in `fitter`).
-  template <class M>
-  pass_type<M> batch_pass(const M& model, const typename M::params_type& theta, const row_batch& batch, index K) const {
+  template <class M, class Batch>
+  pass_type<M> batch_pass(const M& model, const typename M::params_type& theta, const Batch& batch, index K) const {
     const Eigen::MatrixXd cache = model.prepare(batch.X);
     const row_blocks blocks = row_blocks::for_rows(batch.X.rows(), options.chunk_rows);
     return detail::reduce_chunks<pass_type<M>>(
@@ -391,15 +400,15 @@ struct online_fitter {
         });
   }
 
-  template <class M>
-  typename M::accumulator_type statistics(const M& model, const typename M::params_type& theta, const row_batch& batch,
+  template <class M, class Batch>
+  typename M::accumulator_type statistics(const M& model, const typename M::params_type& theta, const Batch& batch,
                                           index K) const {
     return batch_pass(model, theta, batch, K).stats;
   }
 
   /// Statistics of the first responsibilities of the init policy.
-  template <class M>
-  typename M::accumulator_type init_statistics(const M& model, const row_batch& batch, index K,
+  template <class M, class Batch>
+  typename M::accumulator_type init_statistics(const M& model, const Batch& batch, index K,
                                                const initial_assignment& first) const {
     using acc_type = typename M::accumulator_type;
     const Eigen::MatrixXd cache = model.prepare(batch.X);

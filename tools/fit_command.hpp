@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -28,6 +29,7 @@
 #include <Eigen/Core>
 
 #include <emkit/emkit.hpp>
+#include <emkit/framework/engine/online_fitter.hpp>
 #include <emkit/framework/io/atomic_file.hpp>
 #include <emkit/framework/io/csv.hpp>
 
@@ -69,6 +71,18 @@ struct fit_args {
   std::shared_ptr<const process_group> processes;
   bool covariance_given = false;  ///< --covariance was on the command line (only gaussian takes it)
   bool reg_covar_given = false;   ///< --reg-covar was on the command line (only Gaussian components take it)
+
+  // Online EM (--online: stepwise, --minibatch: incremental; online_fitter.hpp).
+  bool online = false;
+  bool minibatch = false;
+  index batch_size = 10000;
+  double alpha = 0.6;
+  double t0 = 2.0;
+  int burn_in = 0;
+  bool polyak = false;
+  int epochs = 5;
+  int online_options_given = 0;    ///< how many of the options above but --online/--minibatch were given
+  int stepwise_options_given = 0;  ///< how many of --alpha, --t0, --burn-in, --polyak were given
 };
 
 /// Accepts a decimal integer in [0, 2^64): CLI11 2.1 reads an unsigned option with
@@ -96,6 +110,9 @@ inline void add_progress_option(CLI::App& command, std::string& mode) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "always", "never"}));
 }
+
+/// Adds the options of online EM (below, with the rest of online EM's block).
+inline void add_online_options(CLI::App& fit, fit_args& args);
 
 /// Adds the `fit` subcommand to `app`, storing into `args` (which must outlive parsing).
 inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
@@ -158,6 +175,7 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
   fit->add_option("-o,--output", args.output, "Write the fitted model to this JSON file")->required();
   add_progress_option(*fit, args.progress);
+  add_online_options(*fit, args);
   return fit;
 }
 
@@ -458,7 +476,8 @@ template <EStepPolicy E, LatentModel M>
                                         const fit_args& a, index K, vector_ref) {
   const std::string name = display_name(data.path);
   try {
-    fit_result<typename M::params_type> r = fit_model<E>(model, init, make_fit_options(a), threads{a.threads, a.processes}, data, K);
+    fit_result<typename M::params_type> r =
+        fit_model<E>(model, init, make_fit_options(a), threads{a.threads, a.processes}, data, K);
     return {fitted<M>{model, std::move(r.params)}, std::move(r.summary)};
   } catch (const data_error& e) {
     index row = 0, col = 0;
@@ -571,12 +590,124 @@ template <class Data>
   return out;
 }
 
+// ---- online EM: --online, --minibatch and their options ------------------------------------
+
+/// Adds --online, --minibatch, --batch-size, --alpha, --t0, --burn-in, --polyak, --epochs.
+inline void add_online_options(CLI::App& fit, fit_args& args) {
+  const auto given = [&args](const auto&) { ++args.online_options_given; };
+  const auto stepwise_given = [&args](const auto&) {
+    ++args.online_options_given;
+    ++args.stepwise_options_given;
+  };
+  CLI::Option* online = fit.add_flag("--online", args.online,
+                                     "Stepwise online EM over mini-batches (Cappé–Moulines): s <- (1-g) s + g s_batch, "
+                                     "g = (t + t0)^-alpha; --tol, --max-iter and --restarts do not apply");
+  fit.add_flag("--minibatch", args.minibatch,
+               "Incremental mini-batch EM (Neal–Hinton): keeps each batch's statistics, M-step after every batch")
+      ->excludes(online);
+  fit.add_option("--batch-size", args.batch_size, "Rows per mini-batch (--online, --minibatch)")
+      ->capture_default_str()
+      ->each(given);
+  fit.add_option("--alpha", args.alpha, "Step-size exponent in (0.5, 1] (--online)")
+      ->capture_default_str()
+      ->each(stepwise_given);
+  fit.add_option("--t0", args.t0, "Step-size offset >= 0 (--online)")->capture_default_str()->each(stepwise_given);
+  fit.add_option("--burn-in", args.burn_in, "Batches before the first M-step (--online)")
+      ->capture_default_str()
+      ->each(stepwise_given);
+  fit.add_flag("--polyak", args.polyak,
+               "Return M-step(average of the statistics over the second half of the epochs) (--online)")
+      ->each(stepwise_given);
+  fit.add_option("--epochs", args.epochs, "Passes over the data (--online, --minibatch)")
+      ->capture_default_str()
+      ->each(given);
+}
+
+/// Throws `usage_error` for online options without --online/--minibatch, or with --restarts.
+inline void validate_online_args(const fit_args& a) {
+  if (!a.online && !a.minibatch) {
+    if (a.online_options_given > 0)
+      throw usage_error("--batch-size, --alpha, --t0, --burn-in, --polyak and --epochs need --online or --minibatch");
+    return;
+  }
+  if (a.restarts != 1) throw usage_error("--restarts applies to batch EM only, not to --online or --minibatch");
+  if (a.stream) throw usage_error("--stream applies to batch EM only: --online and --minibatch read DATA into memory");
+  if (a.distributed) throw usage_error("--distributed applies to batch EM only, not to --online or --minibatch");
+  if (a.batch_size < 1) throw usage_error(detail::concat("--batch-size ", a.batch_size, ": expected at least 1"));
+  if (!(a.alpha > 0.5 && a.alpha <= 1)) throw usage_error(detail::concat("--alpha ", a.alpha, ": expected (0.5, 1]"));
+  if (!(a.t0 >= 0 && std::isfinite(a.t0))) throw usage_error(detail::concat("--t0 ", a.t0, ": expected >= 0"));
+  if (a.burn_in < 0) throw usage_error(detail::concat("--burn-in ", a.burn_in, ": expected at least 0"));
+  if (a.epochs < 1) throw usage_error(detail::concat("--epochs ", a.epochs, ": expected at least 1"));
+  if (a.minibatch && a.stepwise_options_given > 0)
+    throw usage_error("--alpha, --t0, --burn-in and --polyak apply to --online, not --minibatch");
+}
+
+/// Fits `model` by online EM with the options of `a` (ℓ after every epoch only for --trace).
+template <EStepPolicy E, LatentModel M>
+[[nodiscard]] fit_outcome fit_online_model(const M& model, const data_file& data, const init_policy& init,
+                                           const fit_args& a, index K, vector_ref w) {
+  check_support(model, data);
+  online_options o;
+  o.method = a.online ? online_method::stepwise : online_method::incremental;
+  o.batch_size = a.batch_size;
+  o.alpha = a.alpha;
+  o.t0 = a.t0;
+  o.burn_in = a.burn_in;
+  o.polyak = a.polyak;
+  o.epochs = a.epochs;
+  o.seed = a.seed;
+  o.evaluate = !a.trace.empty();
+  return std::visit(
+      [&](const auto& policy) {
+        online_fitter<E, std::decay_t<decltype(policy)>, emkit::threads> f;
+        f.init = policy;
+        f.execution.n = a.threads;
+        f.options = o;
+        auto r = f.fit(model, data.table.values, K, w);
+        return fit_outcome{fitted<M>{model, std::move(r.params)}, std::move(r.summary)};
+      },
+      init);
+}
+
+/// What an online fit ran, for the report: it stops after --epochs, with no convergence test,
+/// and the monitor's EM checks (which are for batch EM) did not run.
+[[nodiscard]] inline std::string online_description(const fit_args& a) {
+  char text[256];
+  if (a.minibatch) {
+    std::snprintf(text, sizeof text, "incremental mini-batch EM: %d epochs, batches of %lld rows", a.epochs,
+                  static_cast<long long>(a.batch_size));
+  } else {
+    std::snprintf(text, sizeof text, "stepwise online EM: %d epochs, batches of %lld rows, alpha %g, t0 %g%s", a.epochs,
+                  static_cast<long long>(a.batch_size), a.alpha, a.t0, a.polyak ? ", Polyak averaging" : "");
+  }
+  return std::string(text) + " (a fixed number of epochs: no convergence test; the monitor's checks do not apply)";
+}
+
+/// `fit_family` for --online and --minibatch: the same models, fitted by `online_fitter`.
+[[nodiscard]] inline fit_outcome fit_family_online(const fit_args& a, const data_file& data, const init_policy& init,
+                                                   index K, vector_ref w) {
+  const auto soft = [&](const auto& model) {
+    return fit_online_model<soft_estep>(with_empty_component_policy(model, a), data, init, a, K, w);
+  };
+  if (a.family == "gaussian") return soft(make_gaussian_mixture(a.covariance, a.reg_covar));
+  if (a.family == "poisson") return soft(poisson_mixture{});
+  if (a.family == "bernoulli") return soft(bernoulli_mixture{});
+  if (a.family == "kmeans") {
+    return fit_online_model<hard_estep>(with_empty_component_policy(kmeans_model(), a), data, init, a, K, w);
+  }
+  product_mixture model{make_product_family(a)};
+  model.empty_components = parse_empty_component(a.empty_component);
+  check_layout_columns(model.family, data);
+  return fit_online_model<soft_estep>(model, data, init, a, K, w);
+}
+
 /// Runs `emkit fit`: checks the arguments and files, reads the inputs, fits, writes the
 /// trace and then the model atomically, and prints the model and the monitor's report to
 /// `out`. Throws `usage_error`, `emkit::error` or another `std::exception`; in every such
 /// case no file has been written.
 inline void run_fit_command(const fit_args& a, std::ostream& out) {
   validate_fit_args(a);
+  validate_online_args(a);
   check_fit_files(a);
 
   // In memory, the whole table; with --stream, a source read chunk by chunk on every pass.
@@ -612,8 +743,9 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   with_progress.on_iteration = progress.callback(a.restarts);
   const fit_outcome fit = [&] {
     try {
-      fit_outcome result =
-          stream ? fit_family(with_progress, *stream, init, K, w) : fit_family(with_progress, *table, init, K, w);
+      fit_outcome result = stream                    ? fit_family(with_progress, *stream, init, K, w)
+                           : a.online || a.minibatch ? fit_family_online(with_progress, *table, init, K, w)
+                                                     : fit_family(with_progress, *table, init, K, w);
       result.report.warnings = condense_floor_warnings(result.report.warnings);
       return result;
     } catch (const numerical_error& e) {
@@ -641,7 +773,8 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   io::write_file_atomically(a.output, model_text);
 
   out << describe_model(fit.model, header) << '\n'
-      << describe_fit(fit.report, criteria_of(fit.model, fit.report), measures.inertia) << "model written to "
+      << describe_fit(fit.report, criteria_of(fit.model, fit.report), measures.inertia)
+      << (a.online || a.minibatch ? online_description(a) + "\n" : std::string()) << "model written to "
       << display_name(a.output) << '\n';
   if (!a.trace.empty()) out << "trace written to " << display_name(a.trace) << '\n';
   out.flush();

@@ -66,6 +66,13 @@ struct bernoulli_stats {
     ones += o.ones;
     return *this;
   }
+
+  /// The statistics of the same rows with every weight multiplied by a ≥ 0.
+  bernoulli_stats& operator*=(double a) {
+    weight *= a;
+    ones *= a;
+    return *this;
+  }
 };
 
 /// The Bernoulli family. Data are 0 or 1 (`validate_data` rejects anything else).

@@ -132,6 +132,14 @@ struct gaussian_stats {
     weight = total;
     return *this;
   }
+
+  /// The statistics of the same rows with every weight multiplied by a ≥ 0: W and S scale,
+  /// the mean is a ratio and stays (so a = 0 leaves the identity's weight, 0).
+  gaussian_stats& operator*=(double a) {
+    weight *= a;
+    scatter *= a;
+    return *this;
+  }
 };
 
 /// The Gaussian family. `reg_covar` is added to the diagonal of every covariance in the

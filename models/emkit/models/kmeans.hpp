@@ -78,6 +78,14 @@ struct fixed_spherical_gaussian_stats {
     weight = total;
     return *this;
   }
+
+  /// The statistics of the same rows with every weight multiplied by a ≥ 0: W and S scale,
+  /// the mean stays.
+  fixed_spherical_gaussian_stats& operator*=(double a) {
+    weight *= a;
+    scatter *= a;
+    return *this;
+  }
 };
 
 /// The spherical Gaussian N(μ, σ²I) with σ² = `variance` fixed, not estimated: only the means

@@ -71,6 +71,14 @@ struct mixture_accumulator {
     dimension = std::max(dimension, other.dimension);
     return *this;
   }
+
+  /// The statistics of the same rows with every weight multiplied by a ≥ 0 (stepwise EM's
+  /// (1 − γ) s + γ ŝ is `(s *= 1 − γ) += (ŝ *= γ)`).
+  mixture_accumulator& operator*=(double a) {
+    for (Stats& s : stats) s *= a;
+    mass *= a;
+    return *this;
+  }
 };
 
 /// A finite mixture of components from `Family`; models `LatentModel`.

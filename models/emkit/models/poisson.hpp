@@ -162,6 +162,21 @@ struct poisson_stats {
     log_factorials += o.log_factorials;
     return *this;
   }
+
+  /// The statistics of the same rows with every weight multiplied by a ≥ 0: the weights and
+  /// weighted sums scale; the reference a_d and the offset δ_d (a ratio Σ w (x − a)/V) stay.
+  poisson_stats& operator*=(double a) {
+    weight *= a;
+    counts *= a;
+    log_factorials *= a;
+    if (split()) {
+      small_counts *= a;
+      small_weight *= a;
+      large_weight *= a;
+      large_deviance *= a;
+    }
+    return *this;
+  }
 };
 
 /// The Poisson family. Data are non-negative integer counts (`validate_data` rejects anything

@@ -217,6 +217,12 @@ struct product {
       }
       return *this;
     }
+
+    /// The statistics of the same rows with every weight multiplied by a ≥ 0, block by block.
+    stats_type& operator*=(double a) {
+      for (block_stats& s : blocks) std::visit([a](auto& block) { block *= a; }, s);
+      return *this;
+    }
   };
 
   std::vector<block> blocks;  ///< the layout: which family on which columns

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short fuzz run (CI runs it after scripts/sanitize.sh): builds the libFuzzer targets of fuzz/
+# A short fuzz run (CI runs it after scripts/test.sh, before scripts/sanitize.sh): builds the libFuzzer targets of fuzz/
 # with clang, AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, replays the kept
 # corpus (fuzz/corpus/<target>/), then fuzzes each target for EMKIT_FUZZ_SECONDS from a fixed
 # seed. New inputs go to a scratch copy (build-fuzz/corpus/), never into the repository. A

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <emkit/framework/error.hpp>
@@ -32,8 +33,9 @@ struct threads {
   template <class F>
   void for_each_block(index blocks, F&& f) const {
     if (processes) {
-      const auto [first, last] = owned_blocks(blocks, processes->rank(), processes->size());
-      run_blocks(last - first, [&](index b) { f(first + b); });
+      const std::pair<index, index> share = owned_blocks(blocks, processes->rank(), processes->size());
+      const index first = share.first;  // not a structured binding: clang 14 cannot capture those
+      run_blocks(share.second - first, [&](index b) { f(first + b); });
     } else {
       run_blocks(blocks, f);
     }

@@ -392,7 +392,7 @@ struct online_fitter {
           const matrix_ref Xc = batch.X.middleRows(r.begin, r.rows);
           const vector_ref wc = batch.w.segment(r.begin, r.rows);
           Eigen::MatrixXd L(r.rows, K);
-          const matrix_ref Cc = cache.middleRows(r.begin, r.rows);
+          const matrix_ref Cc = middle_rows(cache, r.begin, r.rows);
           model.log_joint(theta, Xc, Cc, L);
           detail::check_log_joint(L, wc, r.begin, "online_fitter::fit");
           estep.posterior(L, wc, acc.totals);
@@ -419,7 +419,7 @@ struct online_fitter {
           const matrix_ref Xc = batch.X.middleRows(r.begin, r.rows);
           Eigen::MatrixXd R(r.rows, K);
           initial_responsibilities(first, Xc, r, R);
-          model.accumulate(Xc, cache.middleRows(r.begin, r.rows), batch.w.segment(r.begin, r.rows), R, acc);
+          model.accumulate(Xc, middle_rows(cache, r.begin, r.rows), batch.w.segment(r.begin, r.rows), R, acc);
         });
   }
 

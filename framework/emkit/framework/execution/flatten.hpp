@@ -24,10 +24,10 @@
 
 #include <Eigen/Core>
 #include <boost/hana/accessors.hpp>
-#include <boost/hana/tuple.hpp>
 #include <boost/hana/concept/struct.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/second.hpp>
+#include <boost/hana/tuple.hpp>
 
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/execution/reflect.hpp>
@@ -66,9 +66,9 @@ inline constexpr bool flattenable_v = detail::is_flattenable<T>::value;
 namespace detail {
 template <class T, class... Accessor>
 constexpr bool members_flattenable(boost::hana::tuple<Accessor...>*) {
-  return (flattenable_v<std::remove_cvref_t<decltype(boost::hana::second(std::declval<Accessor>())(
-              std::declval<T&>()))>> &&
-          ...);
+  return (
+      flattenable_v<std::remove_cvref_t<decltype(boost::hana::second(std::declval<Accessor>())(std::declval<T&>()))>> &&
+      ...);
 }
 
 template <class T>

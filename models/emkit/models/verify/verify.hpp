@@ -47,14 +47,14 @@
 #include <emkit/framework/numeric/log_sum_exp.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/types.hpp>
-#include <emkit/models/verify/bernoulli_parameterisation.hpp>
 #include <emkit/framework/verify/bound.hpp>
+#include <emkit/framework/verify/parameterisation.hpp>
+#include <emkit/models/mixture.hpp>
+#include <emkit/models/verify/bernoulli_parameterisation.hpp>
 #include <emkit/models/verify/gaussian_parameterisation.hpp>
 #include <emkit/models/verify/kmeans_parameterisation.hpp>
 #include <emkit/models/verify/mixture_coordinates.hpp>
-#include <emkit/framework/verify/parameterisation.hpp>
 #include <emkit/models/verify/poisson_parameterisation.hpp>
-#include <emkit/models/mixture.hpp>
 
 namespace emkit {
 

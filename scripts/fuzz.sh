@@ -17,18 +17,7 @@ seconds=${EMKIT_FUZZ_SECONDS:-45}
 read -r -a targets <<<"${EMKIT_FUZZ_TARGETS:-csv npy model_file}"
 
 bash scripts/setup.sh
-# libFuzzer ships with clang's runtime libraries (Debian bookworm: clang 14).
-missing=()
-command -v clang++ >/dev/null 2>&1 || missing+=(clang)
-dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" ||
-  missing+=(libclang-rt-14-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-clang.sh  # libFuzzer ships with clang's runtime libraries
 
 start=$SECONDS
 cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null

@@ -38,19 +38,9 @@ jobs=${EMKIT_SANITIZE_JOBS:-$(nproc)}
 timings=()
 costs=()
 
-# clang and its sanitizer runtimes (Debian bookworm: clang 14), as scripts/fuzz.sh installs them.
+# clang and its sanitizer runtimes, as scripts/fuzz.sh installs them.
 if [ "$cxx" = clang++ ]; then
-  missing=()
-  command -v clang++ >/dev/null 2>&1 || missing+=(clang)
-  dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" ||
-    missing+=(libclang-rt-14-dev)
-  if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo_cmd apt-get update -qq
-    $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
+  bash scripts/install-clang.sh
   debug_info=-gline-tables-only
 else
   debug_info=-g1

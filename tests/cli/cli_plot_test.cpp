@@ -214,41 +214,11 @@ TEST(ProgressLine, RedrawsInPlaceAtMostOncePerIntervalAndEndsWithANewline) {
 std::string faithful() { return std::string(EMKIT_DATA_DIR) + "/faithful.csv"; }
 std::string iris() { return std::string(EMKIT_DATA_DIR) + "/iris.csv"; }
 
-class CliPlotTest : public ::testing::Test {
+class CliPlotTest : public scratch_dir_test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "emkit-cli-plot-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
   /// Runs the program with `environment` ("NAME=value ...", prepended to the command).
   run_result run(const std::vector<std::string>& args, const std::string& environment = "") {
-    const std::string out_file = path(".stdout"), err_file = path(".stderr");
-    std::string command = environment;
-    const auto append = [&command](std::string_view prefix, const std::string& word) {
-      command.append(prefix);
-      command.append(shell_quote(word));
-    };
-    append(" ", EMKIT_BINARY);
-    for (const std::string& a : args) append(" ", a);
-    append(" <", "/dev/null");
-    append(" >", out_file);
-    append(" 2>", err_file);
-    const int raw = std::system(command.c_str());
-    run_result r;
-    if (raw != -1 && WIFEXITED(raw) && WEXITSTATUS(raw) < 128) r.status = WEXITSTATUS(raw);
-    r.out = read_text(out_file);
-    r.err = read_text(err_file);
-    fs::remove(out_file);
-    fs::remove(err_file);
-    return r;
+    return run_program(EMKIT_BINARY, args, dir_, "/dev/null", environment);
   }
 
   std::string ok(const std::vector<std::string>& args) {
@@ -280,8 +250,6 @@ class CliPlotTest : public ::testing::Test {
       EXPECT_THAT(content, HasSubstr("</svg>")) << file;
     }
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CliPlotTest, ClustersOfAGaussianFitAsPngAndSvg) {

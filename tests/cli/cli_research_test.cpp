@@ -88,39 +88,10 @@ std::string npy_bytes(const Eigen::MatrixXd& values, bool fortran_order) {
   return out;
 }
 
-class CliResearchTest : public ::testing::Test {
+class CliResearchTest : public scratch_dir_test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "emkit-cli-research-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
   run_result run(const std::vector<std::string>& args, const std::string& stdin_file = "/dev/null") {
-    const std::string out_file = path(".stdout"), err_file = path(".stderr");
-    std::string command = shell_quote(EMKIT_BINARY);
-    const auto append = [&command](std::string_view prefix, const std::string& word) {
-      command.append(prefix);
-      command.append(shell_quote(word));
-    };
-    for (const std::string& a : args) append(" ", a);
-    append(" <", stdin_file);
-    append(" >", out_file);
-    append(" 2>", err_file);
-    const int raw = std::system(command.c_str());
-    run_result r;
-    if (raw != -1 && WIFEXITED(raw) && WEXITSTATUS(raw) < 128) r.status = WEXITSTATUS(raw);
-    r.out = read_text(out_file);
-    r.err = read_text(err_file);
-    fs::remove(out_file);
-    fs::remove(err_file);
-    return r;
+    return run_program(EMKIT_BINARY, args, dir_, stdin_file);
   }
 
   /// Runs the program and expects success with nothing on standard error.
@@ -153,8 +124,6 @@ class CliResearchTest : public ::testing::Test {
   }
 
   std::string faithful_model() { return fit({faithful(), "-k", "2", "--seed", "3"}); }
-
-  fs::path dir_;
 };
 
 Eigen::MatrixXd faithful_values() { return emkit::io::read_csv(faithful()).values; }

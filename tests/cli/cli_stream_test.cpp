@@ -72,32 +72,9 @@ void write_npy(const fs::path& p, const std::vector<double>& values, int rows, i
   out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(double)));
 }
 
-class CliStreamTest : public ::testing::Test {
+class CliStreamTest : public scratch_dir_test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "emkit-cli-stream-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  run_result run(const std::vector<std::string>& args) {
-    const std::string out_file = path(".stdout"), err_file = path(".stderr");
-    std::string command = shell_quote(EMKIT_BINARY);
-    for (const std::string& a : args) command.append(" ").append(shell_quote(a));
-    command.append(" </dev/null >").append(shell_quote(out_file)).append(" 2>").append(shell_quote(err_file));
-    const int raw = std::system(command.c_str());
-    run_result r;
-    if (raw != -1 && WIFEXITED(raw) && WEXITSTATUS(raw) < 128) r.status = WEXITSTATUS(raw);
-    r.out = read_text(out_file);
-    r.err = read_text(err_file);
-    return r;
-  }
+  run_result run(const std::vector<std::string>& args) { return run_program(EMKIT_BINARY, args, dir_); }
 
   /// Fits `data` with and without --stream and expects the same model file and report.
   void expect_stream_equals_memory(const std::string& data, std::vector<std::string> options) {
@@ -116,8 +93,6 @@ class CliStreamTest : public ::testing::Test {
     const std::regex varies("seconds: [-+0-9.eE]+|(memory|stream)\\.(json|csv)");
     EXPECT_EQ(std::regex_replace(a.out, varies, ""), std::regex_replace(b.out, varies, ""));
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CliStreamTest, FaithfulCsvGaussianEqualsMemory) {

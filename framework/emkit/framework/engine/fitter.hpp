@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <string_view>
 #include <limits>
 #include <optional>
 #include <string>
@@ -128,6 +129,29 @@ class chunk_reader {
   const S& source_;
   Eigen::MatrixXd cache_;
 };
+
+/// The fused E-step of one chunk, shared by the batch and online fitters: log joint →
+/// responsibilities (in place) and totals → statistics. `first_row` (the chunk's first row in
+/// the data) and `where` name a row with no posterior.
+template <class E, class M>
+void fused_chunk(const E& estep, const M& model, const typename M::params_type& theta, matrix_ref X, matrix_ref C,
+                 vector_ref w, index K, index first_row, std::string_view where,
+                 pass_result<typename M::accumulator_type>& acc) {
+  Eigen::MatrixXd L(X.rows(), K);
+  model.log_joint(theta, X, C, L);
+  check_log_joint(L, w, first_row, where);
+  estep.posterior(L, w, acc.totals);
+  model.accumulate(X, C, w, L, acc.stats);
+}
+
+/// The statistics of one chunk (rows `r` of the data) under the first responsibilities.
+template <class M>
+void initial_chunk(const M& model, const initial_assignment& first, row_range r, matrix_ref X, matrix_ref C,
+                   vector_ref w, index K, typename M::accumulator_type& acc) {
+  Eigen::MatrixXd R(X.rows(), K);
+  initial_responsibilities(first, X, r, R);
+  model.accumulate(X, C, w, R, acc);
+}
 
 /// The first data error of a checking pass: the row it is on and the message.
 struct first_data_error {
@@ -337,11 +361,7 @@ struct fitter {
         },
         [&](row_range r, pass_type<M>& acc) {
           reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
-            Eigen::MatrixXd L(r.rows, K);
-            model.log_joint(theta, Xc, Cc, L);
-            detail::check_log_joint(L, wc, r.begin, "fit");
-            estep.posterior(L, wc, acc.totals);
-            model.accumulate(Xc, Cc, wc, L, acc.stats);
+            detail::fused_chunk(estep, model, theta, Xc, Cc, wc, K, r.begin, "fit", acc);
           });
         });
   }
@@ -355,9 +375,7 @@ struct fitter {
         execution, blocks, [&] { return model.make_accumulator(K); },
         [&](row_range r, acc_type& acc) {
           reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
-            Eigen::MatrixXd R(r.rows, K);
-            initial_responsibilities(first, Xc, r, R);
-            model.accumulate(Xc, Cc, wc, R, acc);
+            detail::initial_chunk(model, first, r, Xc, Cc, wc, K, acc);
           });
         });
   }

@@ -389,14 +389,9 @@ struct online_fitter {
           return pass_type<M>{model.make_accumulator(K), {}};
         },
         [&](row_range r, pass_type<M>& acc) {
-          const matrix_ref Xc = batch.X.middleRows(r.begin, r.rows);
-          const vector_ref wc = batch.w.segment(r.begin, r.rows);
-          Eigen::MatrixXd L(r.rows, K);
-          const matrix_ref Cc = middle_rows(cache, r.begin, r.rows);
-          model.log_joint(theta, Xc, Cc, L);
-          detail::check_log_joint(L, wc, r.begin, "online_fitter::fit");
-          estep.posterior(L, wc, acc.totals);
-          model.accumulate(Xc, Cc, wc, L, acc.stats);
+          detail::fused_chunk(estep, model, theta, batch.X.middleRows(r.begin, r.rows),
+                              middle_rows(cache, r.begin, r.rows), batch.w.segment(r.begin, r.rows), K, r.begin,
+                              "online_fitter::fit", acc);
         });
   }
 
@@ -416,10 +411,8 @@ struct online_fitter {
     return detail::reduce_chunks<acc_type>(
         execution, blocks, [&] { return model.make_accumulator(K); },
         [&](row_range r, acc_type& acc) {
-          const matrix_ref Xc = batch.X.middleRows(r.begin, r.rows);
-          Eigen::MatrixXd R(r.rows, K);
-          initial_responsibilities(first, Xc, r, R);
-          model.accumulate(Xc, middle_rows(cache, r.begin, r.rows), batch.w.segment(r.begin, r.rows), R, acc);
+          detail::initial_chunk(model, first, r, batch.X.middleRows(r.begin, r.rows),
+                                middle_rows(cache, r.begin, r.rows), batch.w.segment(r.begin, r.rows), K, acc);
         });
   }
 

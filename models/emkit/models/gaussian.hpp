@@ -24,6 +24,7 @@
 #include <boost/random/normal_distribution.hpp>
 
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/numeric/array_tests.hpp>
 #include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/numeric/squared_distances.hpp>
@@ -435,7 +436,7 @@ struct gaussian {
       out.col(k) = q.matrix();
       const Eigen::ArrayXd e = ulps * (z2.sqrt() + centre.norm());
       const Eigen::ArrayXd bound = e * (2.0 * q.sqrt() + e);
-      if (q.allFinite() && (bound <= detail::expansion_tolerance * q.max(1.0)).all()) continue;
+      if (all_finite(q) && all_less_equal(bound, detail::expansion_tolerance * q.max(1.0))) continue;
       for (index n = 0; n < X.rows(); ++n) {
         if (detail::expansion_inaccurate(bound[n], q[n], 1.0))
           out(n, k) = ((X.row(n) - ps[k].mean.transpose()) * factor).squaredNorm();

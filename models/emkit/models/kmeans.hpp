@@ -173,31 +173,38 @@ struct fixed_spherical_gaussian {
   }
 
   /// stats[k] += the statistics of the chunk under weights W(·, k), for all k. Fast path: rows
-  /// shifted by the chunk mean c, one product Wᵀ(X − c) for the means and one for Σ W ‖x − c‖²,
-  /// each scatter Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used only for Q: the M-step needs the means).
+  /// shifted by the chunk mean c, in one pass per column that also collects each row's ‖x − c‖²
+  /// and each column's spread, then one product Wᵀ[X − c, ‖x − c‖²] for the means and the
+  /// scatters Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used only for Q: the M-step needs the means).
   /// Where that expansion or the shifted mean cannot be trusted (`shifted_statistics_accurate`
   /// on the mean; the scatter's own cancellation bound), the component is recomputed from its
   /// own rows of positive weight (`deviations_from_mean`); under the hard E-step each row enters
   /// one component only, so that pass costs O(N·D).
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
+    const index D = X.cols();
     const Eigen::RowVectorXd shift = column_mean(X);
-    const Eigen::MatrixXd Xs = X.rowwise() - shift;
-    const Eigen::RowVectorXd spread = Xs.cwiseAbs().colwise().maxCoeff();
-    const Eigen::MatrixXd sums = W.transpose() * Xs;  // K×D: Σ_n W_nk (x_n − c)
-    const Eigen::VectorXd squares = W.transpose() * Xs.rowwise().squaredNorm();
+    Eigen::MatrixXd Y(X.rows(), D + 1);  // [x_n − c, ‖x_n − c‖²]
+    Eigen::RowVectorXd spread(D);
+    Y.col(D).setZero();
+    for (index d = 0; d < D; ++d) {
+      Y.col(d) = X.col(d).array() - shift[d];
+      spread[d] = Y.col(d).cwiseAbs().maxCoeff();
+      Y.col(D) += Y.col(d).cwiseAbs2();
+    }
+    const Eigen::MatrixXd sums = W.transpose() * Y;  // K×(D+1): Σ_n W_nk (x_n − c), Σ_n W_nk ‖x_n − c‖²
     const Eigen::RowVectorXd mass = W.colwise().sum();
     const double ulps = 8.0 * std::numeric_limits<double>::epsilon();
     for (index k = 0; k < W.cols(); ++k) {
       if (!(mass[k] > 0)) continue;
       stats_type s;
       s.weight = mass[k];
-      const Eigen::RowVectorXd m = sums.row(k) / mass[k];
+      const Eigen::RowVectorXd m = sums.row(k).head(D) / mass[k];
       s.mean = (shift + m).transpose();
-      s.scatter = squares[k] - mass[k] * m.squaredNorm();
-      const Eigen::ArrayXd per_column = Eigen::ArrayXd::Constant(X.cols(), s.scatter / static_cast<double>(X.cols()));
+      s.scatter = sums(k, D) - mass[k] * m.squaredNorm();
+      const Eigen::ArrayXd per_column = Eigen::ArrayXd::Constant(D, s.scatter / static_cast<double>(D));
       const bool accurate =
-          ulps * squares[k] <= 0x1p-40 * s.scatter && shifted_statistics_accurate(spread, per_column, mass[k]);
+          ulps * sums(k, D) <= 0x1p-40 * s.scatter && shifted_statistics_accurate(spread, per_column, mass[k]);
       if (!accurate) {
         // The first estimate unshifted (accurate to ε·|x|; c may have been pulled far away).
         const Eigen::RowVectorXd first = (W.col(k).transpose() * X) / mass[k];

@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 
 #include <emkit/framework/error.hpp>
+#include <emkit/framework/numeric/array_tests.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit::detail {
@@ -17,6 +18,7 @@ namespace emkit::detail {
 /// Throws `numerical_error` naming the row (`first_row` + its index in the chunk) when a row of
 /// L(n, k) = log p(x_n, z_n = k | θ) with positive weight has no finite entry, or a NaN.
 inline void check_log_joint(matrix_ref L, vector_ref w, index first_row, std::string_view where) {
+  if (all_finite(L)) return;  // the common case, in one vectorised pass
   const Eigen::Array<bool, Eigen::Dynamic, 1> has_posterior =
       L.array().isFinite().rowwise().any() && !L.array().isNaN().rowwise().any();
   if (has_posterior.all()) return;

@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 
 #include <emkit/framework/engine/estep_totals.hpp>
+#include <emkit/framework/numeric/array_tests.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
@@ -38,7 +39,7 @@ struct soft_estep {
     // A row with no finite log joint (s = 0, or NaN) has no posterior; the fitter rejects such
     // rows of positive weight, and a row of weight 0 gets responsibilities 0, not 0/0 = NaN,
     // so that it leaves every statistic alone.
-    if (!(s > 0).all()) E = (s > 0).replicate(1, E.cols()).select(E, 0.0);
+    if (!all_positive(s)) E = (s > 0).replicate(1, E.cols()).select(E, 0.0);
     // Σ_k r_nk L_nk, where r = 0 contributes 0 even if L = −∞.
     const Eigen::ArrayXd q = (E > 0).select(E * L.array(), 0.0).rowwise().sum();
     L = E.matrix();

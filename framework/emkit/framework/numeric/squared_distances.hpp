@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// Squared distances of every row of a chunk to every component centre, the inner kernel of
-/// the Gaussian and K-means densities: by matrix products for speed, with a bound on their
-/// rounding error that sends the entries the expansion cannot resolve to a direct sum.
+/// the Gaussian and K-means densities: summed directly for few centre coordinates, else by
+/// matrix products with a bound on their rounding error that sends the entries the expansion
+/// cannot resolve to a direct sum.
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include <Eigen/Core>
 
+#include <emkit/framework/numeric/array_tests.hpp>
 #include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/types.hpp>
 
@@ -27,13 +29,60 @@ inline constexpr double expansion_tolerance = 0x1p-40;
 inline bool expansion_inaccurate(double bound, double value, double floor) {
   return !(bound <= expansion_tolerance * std::max(value, floor));
 }
+
+/// Below this many centre coordinates (D·K), `scaled_squared_distances` sums the squares
+/// directly rather than expanding them: measured at N = 10⁵ in chunks of 256 on a 2-core AVX-512
+/// machine, direct/expansion took 0.8/1.8 ms at D = 16, K = 8; 2.8/6.8 at D = 64, K = 8;
+/// 3.0/4.2 at D = 16, K = 32; and 23.5/21.1 at D = 64, K = 64.
+inline constexpr index direct_distance_limit = 2048;
+
+/// out(n, k) = Σ_d s(d, k) (x_nd − M(d, k))², summed directly (exact to rounding, whatever the
+/// data's offset), with s = `scale(d, k)`. Column by column, four centres at a time, so that
+/// every inner loop runs vectorised down contiguous columns and each column of X is read once
+/// per four centres.
+template <class Scale>
+void direct_squared_distances(matrix_ref X, const Eigen::MatrixXd& M, Scale&& scale, matrix_out out) {
+  const index N = X.rows(), D = X.cols(), K = M.cols();
+  index k = 0;
+  for (; k + 4 <= K; k += 4) {
+    double* o0 = out.col(k).data();
+    double* o1 = out.col(k + 1).data();
+    double* o2 = out.col(k + 2).data();
+    double* o3 = out.col(k + 3).data();
+    for (index n = 0; n < N; ++n) o0[n] = o1[n] = o2[n] = o3[n] = 0.0;
+    for (index d = 0; d < D; ++d) {
+      const double m0 = M(d, k), m1 = M(d, k + 1), m2 = M(d, k + 2), m3 = M(d, k + 3);
+      const double s0 = scale(d, k), s1 = scale(d, k + 1), s2 = scale(d, k + 2), s3 = scale(d, k + 3);
+      const double* x = X.col(d).data();
+      for (index n = 0; n < N; ++n) {
+        const double v = x[n];
+        o0[n] += s0 * ((v - m0) * (v - m0));
+        o1[n] += s1 * ((v - m1) * (v - m1));
+        o2[n] += s2 * ((v - m2) * (v - m2));
+        o3[n] += s3 * ((v - m3) * (v - m3));
+      }
+    }
+  }
+  for (; k < K; ++k) {
+    double* o = out.col(k).data();
+    for (index n = 0; n < N; ++n) o[n] = 0.0;
+    for (index d = 0; d < D; ++d) {
+      const double m = M(d, k), s = scale(d, k);
+      const double* x = X.col(d).data();
+      for (index n = 0; n < N; ++n) o[n] += s * ((x[n] - m) * (x[n] - m));
+    }
+  }
+}
+
 }  // namespace detail
 
 /// out(n, k) = Σ_d P(d, k) (x_nd − M(d, k))² for the rows x_n of X and centres M (D×K), with
 /// non-negative scales P: D×K (one per column and component: a diagonal precision) or 1×K (one
 /// per component: a spherical precision, or 1 for plain distances).
 ///
-/// Two matrix products expand the square about the chunk's mean row c:
+/// With few centre coordinates (D·K ≤ `detail::direct_distance_limit`) the squares are summed
+/// directly, which is exact and, at those sizes, faster. Otherwise two matrix products expand
+/// the square about the chunk's mean row c:
 /// ‖x − μ‖²_P = ‖x − c‖²_P − 2 (x − c)·P(μ − c) + ‖μ − c‖²_P, which cancels when the rows are
 /// far from c relative to their distance to μ (clusters far apart relative to their width, or
 /// one outlier pulling c). Each entry's rounding error is bounded by a few ulp of
@@ -45,26 +94,54 @@ inline void scaled_squared_distances(matrix_ref X, const Eigen::MatrixXd& M, con
                                      double floor = 1.0) {
   const index K = M.cols();
   if (X.rows() == 0) return;
+  const index N = X.rows();
   const bool per_component = P.rows() == 1;
+  if (X.cols() * K <= detail::direct_distance_limit) {
+    if (per_component) {
+      const bool unit = (P.array() == 1.0).all();  // plain distances (K-means): no multiply
+      if (unit) {
+        detail::direct_squared_distances(
+            X, M, [](index, index) { return 1.0; }, out);
+      } else {
+        detail::direct_squared_distances(
+            X, M, [&](index, index k) { return P(0, k); }, out);
+      }
+    } else {
+      detail::direct_squared_distances(
+          X, M, [&](index d, index k) { return P(d, k); }, out);
+    }
+    return;
+  }
   const Eigen::RowVectorXd shift = column_mean(X);
   const Eigen::MatrixXd Xs = X.rowwise() - shift;
   const Eigen::MatrixXd Ms = M.colwise() - shift.transpose();
   const Eigen::MatrixXd scaled = per_component ? Eigen::MatrixXd(Ms * P.row(0).asDiagonal()) : Ms.cwiseProduct(P);
   const Eigen::RowVectorXd centre_norms = Ms.cwiseProduct(scaled).colwise().sum();
-  // ‖x − c‖²_P for each row and component.
-  const Eigen::MatrixXd row_norms = per_component ? Eigen::MatrixXd(Xs.rowwise().squaredNorm() * P.row(0))
-                                                  : Eigen::MatrixXd(Xs.array().square().matrix() * P);
   out.noalias() = -2.0 * Xs * scaled;
-  out += row_norms;
-  out.rowwise() += centre_norms;
-  // The guard, vectorised over the block; the direct sums run only where it fires.
+  // ‖x − c‖²_P for each row: one column for a spherical scale (times P(0, k)), K for a diagonal one.
+  const Eigen::MatrixXd row_norms =
+      per_component ? Eigen::MatrixXd(Xs.rowwise().squaredNorm()) : Eigen::MatrixXd(Xs.array().square().matrix() * P);
+  auto row_norm = [&](index n, index k) { return per_component ? P(0, k) * row_norms(n, 0) : row_norms(n, k); };
+  // Column by column: assemble the expansion and test the guard, vectorised; the direct sums
+  // run only where it fires.
   const double ulps = detail::expansion_ulps * std::numeric_limits<double>::epsilon();
-  const Eigen::ArrayXXd bound = ulps * (row_norms.array().rowwise() + centre_norms.array());
-  const bool all_accurate = out.allFinite() && (bound <= detail::expansion_tolerance * out.array().max(floor)).all();
+  Eigen::ArrayXd bound(N);
+  bool all_accurate = true;
+  for (index k = 0; k < K; ++k) {
+    if (per_component) {
+      bound = P(0, k) * row_norms.col(0).array() + centre_norms[k];
+    } else {
+      bound = row_norms.col(k).array() + centre_norms[k];
+    }
+    out.col(k).array() += bound;
+    bound *= ulps;
+    all_accurate = all_accurate && all_finite(out.col(k)) &&
+                   all_less_equal(bound, detail::expansion_tolerance * out.col(k).array().max(floor));
+  }
   if (!all_accurate) {
     for (index k = 0; k < K; ++k) {
-      for (index n = 0; n < X.rows(); ++n) {
-        if (!detail::expansion_inaccurate(bound(n, k), out(n, k), floor)) continue;
+      for (index n = 0; n < N; ++n) {
+        if (!detail::expansion_inaccurate(ulps * (row_norm(n, k) + centre_norms[k]), out(n, k), floor)) continue;
         const Eigen::ArrayXd y2 = (X.row(n).transpose() - M.col(k)).array().square();
         out(n, k) = per_component ? P(0, k) * y2.sum() : (y2 * P.col(k).array()).sum();
       }

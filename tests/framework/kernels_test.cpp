@@ -1,0 +1,159 @@
+// The per-chunk numeric kernels against independent references: the vectorised block tests
+// against entry-by-entry loops, the chunk mean and the batched squared distances (both the
+// direct sums and the guarded expansion) against sums in long double.
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include <emkit/framework/numeric/array_tests.hpp>
+#include <emkit/framework/numeric/column_mean.hpp>
+#include <emkit/framework/numeric/squared_distances.hpp>
+
+namespace {
+
+using emkit::index;
+
+bool loop_all_finite(const Eigen::MatrixXd& x) {
+  for (index j = 0; j < x.cols(); ++j)
+    for (index i = 0; i < x.rows(); ++i)
+      if (!std::isfinite(x(i, j))) return false;
+  return true;
+}
+
+TEST(ArrayTests, AgreeWithEntryByEntryLoopsForEveryPlacementOfABadValue) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  Eigen::MatrixXd x = Eigen::MatrixXd::Random(37, 5).array() + 2.0;  // 37 rows: not a multiple of a vector
+  EXPECT_TRUE(emkit::all_finite(x));
+  EXPECT_TRUE(emkit::all_positive(x));
+  EXPECT_TRUE(emkit::all_finite(Eigen::MatrixXd(0, 3)));
+  EXPECT_TRUE(emkit::all_positive(Eigen::VectorXd(0)));
+  for (const double bad : {inf, -inf, nan}) {
+    for (index j = 0; j < x.cols(); ++j) {
+      for (index i = 0; i < x.rows(); ++i) {
+        Eigen::MatrixXd y = x;
+        y(i, j) = bad;
+        ASSERT_EQ(emkit::all_finite(y), loop_all_finite(y)) << i << "," << j;
+        ASSERT_FALSE(emkit::all_finite(y.block(0, 0, x.rows(), x.cols())));  // a strided view too
+        if (!(bad > 0)) {
+          ASSERT_FALSE(emkit::all_positive(y)) << i << "," << j << " " << bad;
+        }
+      }
+    }
+  }
+  Eigen::VectorXd v = Eigen::VectorXd::Constant(9, 1.0);
+  v[8] = 0.0;
+  EXPECT_FALSE(emkit::all_positive(v));
+  v[8] = 1e-300;
+  EXPECT_TRUE(emkit::all_positive(v));
+  const Eigen::ArrayXd a = Eigen::ArrayXd::LinSpaced(11, 0.0, 1.0);
+  EXPECT_TRUE(emkit::all_less_equal(a, a));
+  EXPECT_TRUE(emkit::all_less_equal(a, a + 1e-300));
+  Eigen::ArrayXd b = a;
+  b[10] = std::nextafter(b[10], 0.0);
+  EXPECT_FALSE(emkit::all_less_equal(a, b));
+}
+
+TEST(ColumnMean, EqualsTheLongDoubleMeanOfAStridedChunk) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(1e6, 3.0);
+  Eigen::MatrixXd X(1000, 7);
+  for (index i = 0; i < X.size(); ++i) X.data()[i] = normal(rng);
+  const auto chunk = X.middleRows(123, 256);
+  const Eigen::RowVectorXd m = emkit::column_mean(chunk);
+  for (index d = 0; d < X.cols(); ++d) {
+    long double s = 0;
+    for (index n = 0; n < chunk.rows(); ++n) s += chunk(n, d);
+    EXPECT_NEAR(m[d], static_cast<double>(s / chunk.rows()), 1e-15 * 1e6) << d;
+  }
+  EXPECT_EQ(emkit::column_mean(X.middleRows(0, 0)).size(), 7);
+  // The bits do not depend on where the chunk sits: a copy (as a file reader or an online
+  // batch makes) gives the same mean, whatever the copy's alignment relative to the original.
+  for (const index begin : {0, 1, 3, 5, 123}) {
+    const Eigen::MatrixXd copy = X.middleRows(begin, 301);
+    EXPECT_EQ(emkit::column_mean(copy), emkit::column_mean(X.middleRows(begin, 301))) << begin;
+  }
+}
+
+/// Σ_d P (x − μ)² in long double, the reference for both paths.
+Eigen::MatrixXd reference_distances(const Eigen::MatrixXd& X, const Eigen::MatrixXd& M, const Eigen::MatrixXd& P) {
+  Eigen::MatrixXd out(X.rows(), M.cols());
+  for (index n = 0; n < X.rows(); ++n) {
+    for (index k = 0; k < M.cols(); ++k) {
+      long double s = 0;
+      for (index d = 0; d < X.cols(); ++d) {
+        const long double y = static_cast<long double>(X(n, d)) - M(d, k);
+        s += static_cast<long double>(P.rows() == 1 ? P(0, k) : P(d, k)) * y * y;
+      }
+      out(n, k) = static_cast<double>(s);
+    }
+  }
+  return out;
+}
+
+/// Rows from K well-separated clusters `gap` widths apart, one outlier at `outlier` in row 3,
+/// and the centres (D×K) near the clusters.
+struct distance_case {
+  Eigen::MatrixXd X, M;
+};
+
+distance_case make_case(index N, index D, index K, double gap, double outlier, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  distance_case c{Eigen::MatrixXd(N, D), Eigen::MatrixXd(D, K)};
+  for (index k = 0; k < K; ++k)
+    for (index d = 0; d < D; ++d) c.M(d, k) = gap * static_cast<double>((k * 7 + d) % 5) + normal(rng);
+  for (index n = 0; n < N; ++n)
+    for (index d = 0; d < D; ++d) c.X(n, d) = c.M(d, n % K) + normal(rng);
+  if (outlier != 0) c.X.row(3).setConstant(outlier);
+  return c;
+}
+
+void expect_accurate(const distance_case& c, const Eigen::MatrixXd& P, const std::string& what) {
+  Eigen::MatrixXd out(c.X.rows(), c.M.cols());
+  emkit::scaled_squared_distances(c.X, c.M, P, out);
+  const Eigen::MatrixXd exact = reference_distances(c.X, c.M, P);
+  // The contract: within 2⁻⁴⁰ (plus a few ulp) of max(value, 1), whatever the data's offset.
+  const Eigen::ArrayXXd error = (out - exact).array().abs();
+  const Eigen::ArrayXXd allowed = 0x1p-39 * exact.array().max(1.0);
+  index worst_n = 0, worst_k = 0;
+  const double worst = (error / allowed).maxCoeff(&worst_n, &worst_k);
+  EXPECT_LE(worst, 1.0) << what << ": entry (" << worst_n << ", " << worst_k << ") = " << out(worst_n, worst_k)
+                        << ", exact " << exact(worst_n, worst_k);
+  EXPECT_TRUE((out.array() >= 0).all()) << what;
+}
+
+TEST(SquaredDistances, BothPathsMeetTheAccuracyContractOnFarApartClustersAndOutliers) {
+  // D·K = 128 takes the direct sums; D·K = 2560 the guarded expansion about the chunk mean.
+  for (const auto& [D, K] : {std::pair<index, index>{16, 8}, {64, 40}}) {
+    ASSERT_EQ(D * K <= emkit::detail::direct_distance_limit, D == 16);
+    for (const double gap : {3.0, 1e5, 1e8}) {
+      for (const double outlier : {0.0, 1e12}) {
+        const distance_case c = make_case(300, D, K, gap, outlier, static_cast<unsigned>(D + K));
+        const std::string what = "D = " + std::to_string(D) + ", K = " + std::to_string(K) + ", gap " +
+                                 std::to_string(gap) + ", outlier " + std::to_string(outlier);
+        expect_accurate(c, Eigen::MatrixXd::Ones(1, K), what + ", unit scale");
+        expect_accurate(c, Eigen::MatrixXd::Random(1, K).array().abs() + 0.5, what + ", one scale per centre");
+        expect_accurate(c, Eigen::MatrixXd::Random(D, K).array().abs() + 0.5, what + ", one scale per coordinate");
+      }
+    }
+  }
+}
+
+TEST(SquaredDistances, WorkOnAStridedChunkAndAnOddNumberOfCentres) {
+  const distance_case c = make_case(1000, 5, 7, 4.0, 0.0, 11);  // K = 7: a block of four and three single centres
+  const auto chunk = c.X.middleRows(250, 129);
+  Eigen::MatrixXd big(200, 9);  // the output a strided view too
+  auto out = big.block(13, 1, 129, 7);
+  const Eigen::MatrixXd P = Eigen::MatrixXd::Ones(1, 7);
+  emkit::scaled_squared_distances(chunk, c.M, P, out);
+  const Eigen::MatrixXd exact = reference_distances(chunk, c.M, P);
+  EXPECT_LE((Eigen::MatrixXd(out) - exact).cwiseAbs().maxCoeff(), 1e-12 * exact.maxCoeff());
+  const Eigen::MatrixXd empty(0, 5);
+  Eigen::MatrixXd none(0, 7);
+  emkit::scaled_squared_distances(empty, c.M, P, none);
+  EXPECT_EQ(none.rows(), 0);
+}
+
+}  // namespace

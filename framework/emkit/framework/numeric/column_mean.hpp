@@ -10,7 +10,7 @@
 namespace emkit {
 
 /// Σ_n x[n] over a contiguous column, in an order fixed by n alone: eight running sums (lane
-/// j takes x[j], x[j + 8], ...; compiled to one vector add per eight values), combined
+/// j takes x[j], x[j + 8], ...; a loop the compiler can vectorise), combined
 /// pairwise, then the tail. Eigen's `sum()` starts its vector lanes at the first aligned
 /// address instead, so its rounding would depend on where the column sits in memory, and a
 /// copied chunk (a file's, an online batch's) would not give the bits of the matrix it came from.

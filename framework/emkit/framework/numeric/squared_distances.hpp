@@ -30,11 +30,13 @@ inline bool expansion_inaccurate(double bound, double value, double floor) {
   return !(bound <= expansion_tolerance * std::max(value, floor));
 }
 
-/// Below this many centre coordinates (D·K), `scaled_squared_distances` sums the squares
-/// directly rather than expanding them: measured at N = 10⁵ in chunks of 256 on a 2-core AVX-512
-/// machine, direct/expansion took 0.8/1.8 ms at D = 16, K = 8; 2.8/6.8 at D = 64, K = 8;
-/// 3.0/4.2 at D = 16, K = 32; and 23.5/21.1 at D = 64, K = 64.
-inline constexpr index direct_distance_limit = 2048;
+/// Up to this many centre coordinates (D·K), `scaled_squared_distances` sums the squares
+/// directly rather than expanding them. Distances alone, N = 10⁵ in chunks of 256 (each chunk
+/// read once before the timed call), one thread of a 2-core AVX-512 machine, direct against
+/// expansion: 0.8–0.95 against 1.3–1.9 ms at D = 16, K = 8; 3.0 against 3.7 at D = 32, K = 16;
+/// 3.3 against 4.7 at D = 64, K = 8; at D·K = 1024, 5.5–5.9 against 5.7–6.6; at D = 32, K = 64,
+/// 11.5 against 9.9.
+inline constexpr index direct_distance_limit = 1024;
 
 /// out(n, k) = Σ_d s(d, k) (x_nd − M(d, k))², summed directly (exact to rounding, whatever the
 /// data's offset), with s = `scale(d, k)`. Column by column, four centres at a time, so that
@@ -97,19 +99,8 @@ inline void scaled_squared_distances(matrix_ref X, const Eigen::MatrixXd& M, con
   const index N = X.rows();
   const bool per_component = P.rows() == 1;
   if (X.cols() * K <= detail::direct_distance_limit) {
-    if (per_component) {
-      const bool unit = (P.array() == 1.0).all();  // plain distances (K-means): no multiply
-      if (unit) {
-        detail::direct_squared_distances(
-            X, M, [](index, index) { return 1.0; }, out);
-      } else {
-        detail::direct_squared_distances(
-            X, M, [&](index, index k) { return P(0, k); }, out);
-      }
-    } else {
-      detail::direct_squared_distances(
-          X, M, [&](index d, index k) { return P(d, k); }, out);
-    }
+    detail::direct_squared_distances(
+        X, M, [&](index d, index k) { return per_component ? P(0, k) : P(d, k); }, out);
     return;
   }
   const Eigen::RowVectorXd shift = column_mean(X);

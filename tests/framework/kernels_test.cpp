@@ -1,15 +1,19 @@
 // The per-chunk numeric kernels against independent references: the vectorised block tests
 // against entry-by-entry loops, the chunk mean and the batched squared distances (both the
-// direct sums and the guarded expansion) against sums in long double.
+// direct sums and the guarded expansion) and the sums by label against sums in long double;
+// the hard E-step's labels against its own one-hot posterior.
 #include <cmath>
 #include <limits>
 #include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include <emkit/framework/estep/hard_estep.hpp>
 #include <emkit/framework/numeric/array_tests.hpp>
 #include <emkit/framework/numeric/column_mean.hpp>
 #include <emkit/framework/numeric/squared_distances.hpp>
+#include <emkit/framework/numeric/sums_by_label.hpp>
 
 namespace {
 
@@ -156,6 +160,74 @@ TEST(SquaredDistances, WorkOnAStridedChunkAndAnOddNumberOfCentres) {
   Eigen::MatrixXd none(0, 7);
   emkit::scaled_squared_distances(empty, c.M, P, none);
   EXPECT_EQ(none.rows(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(SumsByLabel, EqualTheLongDoubleSumsOfEachLabelsRows) {
+  // Row and column counts that leave tails for every SIMD width (2, 4, 8), a strided view, weights
+  // of zero, a label no row has, and no rows at all.
+  std::mt19937_64 rng(5);
+  for (const auto& [N, D] : {std::pair<index, index>{37, 11}, {256, 16}, {5, 3}, {9, 1}, {0, 4}}) {
+    const index K = 5;
+    Eigen::MatrixXd frame = Eigen::MatrixXd::Random(N + 4, D + 3).array() * 10.0 + 1e3;
+    const auto X = frame.block(2, 1, N, D);
+    Eigen::VectorXd w = (Eigen::VectorXd::Random(N).array() + 1.0) / 2.0;
+    if (N > 2) w[2] = 0.0;
+    std::vector<index> labels(static_cast<std::size_t>(N));
+    for (auto& l : labels) l = static_cast<index>(rng() % 4);  // label 4 stays empty
+    const Eigen::RowVectorXd shift = emkit::column_mean(X);
+    const Eigen::MatrixXd sums = emkit::sums_by_label(X, shift, w, labels, K);
+    ASSERT_EQ(sums.rows(), K);
+    ASSERT_EQ(sums.cols(), D);
+    for (index k = 0; k < K; ++k) {
+      for (index d = 0; d < D; ++d) {
+        long double exact = 0, size = 0;
+        for (index n = 0; n < N; ++n) {
+          if (labels[static_cast<std::size_t>(n)] != k) continue;
+          exact += static_cast<long double>(w[n]) * (static_cast<long double>(X(n, d)) - shift[d]);
+          size += std::abs(static_cast<long double>(w[n]) * (static_cast<long double>(X(n, d)) - shift[d]));
+        }
+        EXPECT_NEAR(sums(k, d), static_cast<double>(exact), 1e-14 * static_cast<double>(size) + 1e-300)
+            << "N " << N << ", D " << D << ", label " << k << ", column " << d;
+      }
+    }
+  }
+}
+
+TEST(HardEstep, AssignGivesThePosteriorsOneHotRowsAndTheSameTotals) {
+  // Ties (equal entries) go to the lowest index; 21 rows leave a tail for every SIMD width.
+  Eigen::MatrixXd L = Eigen::MatrixXd::Random(21, 6) * 5.0;
+  L(3, 4) = L(3, 1) = L.row(3).maxCoeff() + 1.0;
+  L.row(7).setConstant(-2.0);
+  const Eigen::VectorXd w = (Eigen::VectorXd::Random(21).array() + 1.5) / 2.0;
+  const emkit::hard_estep estep;
+  std::vector<index> labels(21);
+  emkit::estep_totals by_label, by_posterior;
+  estep.assign(L, w, labels, by_label);
+  Eigen::MatrixXd R = L;
+  estep.posterior(R, w, by_posterior);
+  for (index n = 0; n < L.rows(); ++n) {
+    index best = 0;
+    for (index k = 1; k < L.cols(); ++k)
+      if (L(n, k) > L(n, best)) best = k;
+    EXPECT_EQ(labels[static_cast<std::size_t>(n)], best) << n;
+    EXPECT_EQ(R(n, best), 1.0) << n;
+    EXPECT_EQ(R.row(n).sum(), 1.0) << n;
+  }
+  EXPECT_EQ(labels[3], 1);
+  EXPECT_EQ(labels[7], 0);
+  EXPECT_EQ(by_label.log_likelihood.value(), by_posterior.log_likelihood.value());
+  EXPECT_EQ(by_label.objective.value(), by_posterior.objective.value());
+  double ll = 0, classification = 0;
+  for (index n = 0; n < L.rows(); ++n) {
+    ll += w[n] * std::log(L.row(n).array().exp().sum());
+    classification += w[n] * L.row(n).maxCoeff();
+  }
+  EXPECT_NEAR(by_label.log_likelihood.value(), ll, 1e-12 * std::abs(ll));
+  EXPECT_NEAR(by_label.objective.value(), classification, 1e-12 * std::abs(classification));
 }
 
 }  // namespace

@@ -211,6 +211,81 @@ TEST(FixedSphericalGaussian, BatchedAccumulateEqualsPerComponentAccumulate) {
   }
 }
 
+TEST(FixedSphericalGaussian, LabelledAccumulateEqualsTheLongDoubleStatisticsOfEachLabelsRows) {
+  // Near the origin the shifted sums are used; with the blobs 1e8 from it and one label's rows
+  // spread over two blobs 1e8 apart, the shifted expansion cannot be trusted and that label is
+  // recomputed from its rows. Both must give each label's weight, mean and scatter.
+  const emkit::fixed_spherical_gaussian family;
+  for (const double offset : {0.0, 1e8}) {
+    Eigen::MatrixXd X = four_blobs(53, 21, offset);
+    if (offset != 0) X.bottomRows(10).array() -= offset;  // the chunk's mean far from every blob
+    const Eigen::VectorXd w = (Eigen::VectorXd::Random(53).array() + 1.2) / 2.0;
+    std::vector<Eigen::Index> labels(53);
+    for (Eigen::Index n = 0; n < 53; ++n) labels[static_cast<std::size_t>(n)] = (n * 5) % 3;  // label 3 stays empty
+    std::vector<emkit::fixed_spherical_gaussian_stats> stats(4);
+    family.accumulate_labels(X, w, labels, std::span<emkit::fixed_spherical_gaussian_stats>(stats));
+    EXPECT_EQ(stats[3].weight, 0.0);
+    for (Eigen::Index k = 0; k < 3; ++k) {
+      long double weight = 0;
+      Eigen::Matrix<long double, Eigen::Dynamic, 1> sum = Eigen::Matrix<long double, Eigen::Dynamic, 1>::Zero(3);
+      for (Eigen::Index n = 0; n < 53; ++n)
+        if (labels[static_cast<std::size_t>(n)] == k) {
+          weight += w[n];
+          sum += static_cast<long double>(w[n]) * X.row(n).transpose().cast<long double>();
+        }
+      const Eigen::Matrix<long double, Eigen::Dynamic, 1> mean = sum / weight;
+      long double scatter = 0;
+      for (Eigen::Index n = 0; n < 53; ++n)
+        if (labels[static_cast<std::size_t>(n)] == k)
+          scatter += static_cast<long double>(w[n]) * (X.row(n).transpose().cast<long double>() - mean).squaredNorm();
+      const auto& s = stats[static_cast<std::size_t>(k)];
+      EXPECT_NEAR(s.weight, static_cast<double>(weight), 1e-14 * static_cast<double>(weight));
+      EXPECT_LT((s.mean - mean.cast<double>()).cwiseAbs().maxCoeff(), 1e-15 * (std::abs(offset) + 10)) << k;
+      EXPECT_NEAR(s.scatter, static_cast<double>(scatter), 1e-12 * static_cast<double>(scatter)) << "offset " << offset;
+    }
+  }
+}
+
+TEST(FixedSphericalGaussian, HardEmByLabelFitsAsHardEmByOneHotResponsibilities) {
+  // The engine takes the labelled path for K-means; a family without `accumulate_labels` (this
+  // wrapper hides it) takes the one-hot product. The fits must agree to rounding.
+  struct one_hot_only {
+    emkit::fixed_spherical_gaussian inner;
+    using params_type = emkit::fixed_spherical_gaussian_params;
+    using stats_type = emkit::fixed_spherical_gaussian_stats;
+    Eigen::VectorXd log_density(const params_type& p, emkit::matrix_ref X) const { return inner.log_density(p, X); }
+    stats_type accumulate(emkit::matrix_ref X, emkit::vector_ref w) const { return inner.accumulate(X, w); }
+    params_type maximize(const stats_type& s) const { return inner.maximize(s); }
+    double expected_log_density(const stats_type& s, const params_type& p) const {
+      return inner.expected_log_density(s, p);
+    }
+  };
+  static_assert(emkit::HasLabelledAccumulate<emkit::fixed_spherical_gaussian>);
+  static_assert(!emkit::HasLabelledAccumulate<one_hot_only>);
+  const Eigen::MatrixXd X = four_blobs(700, 4);
+  const Eigen::MatrixXd start = X.topRows(4);
+  const auto labelled = given_kmeans(start, 15).fit(emkit::kmeans_model(), X, 4);
+  const emkit::mixture<one_hot_only> plain{.weights = emkit::mixture_weights::fixed_uniform};
+  emkit::fitter<emkit::hard_estep, emkit::given_means> f;
+  f.init.means = start;
+  f.options.max_iterations = 15;
+  f.options.relative_tolerance = 0;
+  f.options.chunk_rows = 16;
+  f.options.monitor.action = emkit::monitor_action::raise;
+  const auto one_hot = f.fit(plain, X, 4);
+  ASSERT_EQ(labelled.summary.trace.size(), one_hot.summary.trace.size());
+  for (std::size_t t = 0; t < labelled.summary.trace.size(); ++t) {
+    const auto& a = labelled.summary.trace[t];
+    const auto& b = one_hot.summary.trace[t];
+    EXPECT_NEAR(a.log_likelihood, b.log_likelihood, 1e-11 * std::abs(b.log_likelihood)) << t;
+    EXPECT_NEAR(a.objective, b.objective, 1e-11 * std::abs(b.objective)) << t;
+    EXPECT_EQ(std::isnan(a.q), std::isnan(b.q)) << t;  // the first record has no Q
+    if (!std::isnan(b.q)) EXPECT_NEAR(a.q, b.q, 1e-10 * std::abs(b.q)) << t;
+  }
+  for (int k = 0; k < 4; ++k)
+    EXPECT_LT((labelled.params.components[k].mean - one_hot.params.components[k].mean).cwiseAbs().maxCoeff(), 1e-12);
+}
+
 TEST(FixedSphericalGaussian, VarianceIsCheckedAndSamplesHaveIt) {
   EXPECT_THROW((void)emkit::kmeans_model(0.0), emkit::invalid_option);
   EXPECT_THROW((void)emkit::kmeans_model(std::numeric_limits<double>::infinity()), emkit::invalid_option);

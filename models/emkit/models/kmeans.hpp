@@ -49,6 +49,7 @@
 #include <emkit/framework/numeric/compensated_sum.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/numeric/squared_distances.hpp>
+#include <emkit/framework/numeric/sums_by_label.hpp>
 #include <emkit/framework/numeric/weighted_deviations.hpp>
 #include <emkit/framework/types.hpp>
 #include <emkit/models/mixture.hpp>
@@ -169,17 +170,15 @@ struct fixed_spherical_gaussian {
   /// out(n, k) = log N(x_n | μ_k, σ²I) for all components: `squared_distances_all`, scaled.
   void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
     squared_distances_all(ps, X, out);
-    out.array() = -0.5 * (log_normaliser(X.cols()) + out.array() / variance);
+    const double constant = -0.5 * log_normaliser(X.cols()),
+                 slope = -0.5 / variance;  // a product, not a division per entry
+    out.array() = constant + slope * out.array();
   }
 
-  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k. Fast path: rows
-  /// shifted by the chunk mean c, in one pass per column that also collects each row's ‖x − c‖²
-  /// and each column's spread, then one product Wᵀ[X − c, ‖x − c‖²] for the means and the
-  /// scatters Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used only for Q: the M-step needs the means).
-  /// Where that expansion or the shifted mean cannot be trusted (`shifted_statistics_accurate`
-  /// on the mean; the scatter's own cancellation bound), the component is recomputed from its
-  /// own rows of positive weight (`deviations_from_mean`); under the hard E-step each row enters
-  /// one component only, so that pass costs O(N·D).
+  /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: rows shifted by
+  /// the chunk mean c, in one pass per column that also collects each row's ‖x − c‖² and each
+  /// column's spread, then one product Wᵀ[X − c, ‖x − c‖²] (`add_shifted_statistics` turns
+  /// those sums into statistics, with their accuracy checks).
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
     const index D = X.cols();
@@ -194,8 +193,58 @@ struct fixed_spherical_gaussian {
     }
     const Eigen::MatrixXd sums = W.transpose() * Y;  // K×(D+1): Σ_n W_nk (x_n − c), Σ_n W_nk ‖x_n − c‖²
     const Eigen::RowVectorXd mass = W.colwise().sum();
+    add_shifted_statistics(
+        X, shift, spread, sums, mass, [&](index k) { return Eigen::VectorXd(W.col(k)); }, stats);
+  }
+
+  /// stats[k] += the statistics of the rows labelled k (the hard E-step's assignment), each
+  /// weighted by w_n: as `accumulate_all` with a one-hot W, but with the sums of the shifted
+  /// rows grouped by label (`sums_by_label`, O(N·D)) instead of the product Wᵀ[X − c, ‖x − c‖²].
+  void accumulate_labels(matrix_ref X, vector_ref w, std::span<const index> labels, std::span<stats_type> stats) const {
+    if (X.rows() == 0) return;
+    const index N = X.rows(), D = X.cols(), K = static_cast<index>(stats.size());
+    const Eigen::RowVectorXd shift = column_mean(X);
+    Eigen::RowVectorXd spread(D);
+    Eigen::ArrayXd y(N), norms = Eigen::ArrayXd::Zero(N);  // ‖x_n − c‖²
+    for (index d = 0; d < D; ++d) {
+      y = X.col(d).array() - shift[d];
+      spread[d] = y.abs().maxCoeff();
+      norms += y.square();
+    }
+    Eigen::MatrixXd sums(K, D + 1);
+    sums.leftCols(D) = sums_by_label(X, shift, w, labels, K);
+    sums.col(D).setZero();
+    Eigen::RowVectorXd mass = Eigen::RowVectorXd::Zero(K);
+    for (index n = 0; n < N; ++n) {
+      const index k = labels[static_cast<std::size_t>(n)];
+      sums(k, D) += w[n] * norms[n];
+      mass[k] += w[n];
+    }
+    auto weights_of = [&](index k) {
+      Eigen::VectorXd wk = Eigen::VectorXd::Zero(N);
+      for (index n = 0; n < N; ++n)
+        if (labels[static_cast<std::size_t>(n)] == k) wk[n] = w[n];
+      return wk;
+    };
+    add_shifted_statistics(X, shift, spread, sums, mass, weights_of, stats);
+  }
+
+ private:
+  /// stats[k] += the statistics of a chunk from its sums about the chunk's mean row c:
+  /// sums(k, 0…D−1) = Σ_n W_nk (x_n − c), sums(k, D) = Σ_n W_nk ‖x_n − c‖², mass[k] = Σ_n W_nk,
+  /// and spread[d] = max_n |x_nd − c_d|. The mean is c + those sums over the mass, and the scatter
+  /// Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used only for Q: the M-step needs the means). Where that
+  /// expansion or the shifted mean cannot be trusted (`shifted_statistics_accurate` on the
+  /// mean; the scatter's own cancellation bound), the component is recomputed from its own rows
+  /// of positive weight (`deviations_from_mean`) with the weights `weights_of(k)` = W(·, k); under
+  /// the hard E-step each row enters one component only, so that pass costs O(N·D).
+  template <class WeightsOf>
+  void add_shifted_statistics(matrix_ref X, const Eigen::RowVectorXd& shift, const Eigen::RowVectorXd& spread,
+                              const Eigen::MatrixXd& sums, const Eigen::RowVectorXd& mass, WeightsOf&& weights_of,
+                              std::span<stats_type> stats) const {
+    const index D = X.cols();
     const double ulps = 8.0 * std::numeric_limits<double>::epsilon();
-    for (index k = 0; k < W.cols(); ++k) {
+    for (index k = 0; k < sums.rows(); ++k) {
       if (!(mass[k] > 0)) continue;
       stats_type s;
       s.weight = mass[k];
@@ -207,8 +256,9 @@ struct fixed_spherical_gaussian {
           ulps * sums(k, D) <= 0x1p-40 * s.scatter && shifted_statistics_accurate(spread, per_column, mass[k]);
       if (!accurate) {
         // The first estimate unshifted (accurate to ε·|x|; c may have been pulled far away).
-        const Eigen::RowVectorXd first = (W.col(k).transpose() * X) / mass[k];
-        const weighted_deviations d = deviations_from_mean(X, W.col(k), mass[k], first);
+        const Eigen::VectorXd wk = weights_of(k);
+        const Eigen::RowVectorXd first = (wk.transpose() * X) / mass[k];
+        const weighted_deviations d = deviations_from_mean(X, wk, mass[k], first);
         s.mean = d.mean.transpose();
         s.scatter = (d.weights.transpose() * d.deviations.cwiseAbs2()).sum() - mass[k] * d.correction.squaredNorm();
       }
@@ -217,7 +267,6 @@ struct fixed_spherical_gaussian {
     }
   }
 
- private:
   /// D log 2πσ².
   [[nodiscard]] double log_normaliser(index D) const {
     return static_cast<double>(D) * std::log(2.0 * std::numbers::pi * variance);

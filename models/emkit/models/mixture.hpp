@@ -164,6 +164,24 @@ struct mixture {
     }
   }
 
+  /// acc += the statistics of a chunk under a hard assignment: row n wholly to component
+  /// labels[n], with weight w_n. By the family's `accumulate_labels` when it has one, else as
+  /// `accumulate` with one-hot responsibilities.
+  void accumulate_labels(matrix_ref X, matrix_ref C, vector_ref w, std::span<const index> labels, index K,
+                         accumulator_type& acc) const {
+    if constexpr (HasLabelledAccumulate<Family>) {
+      (void)C;
+      if (acc.stats.empty()) acc.stats.resize(static_cast<std::size_t>(K));
+      for (index n = 0; n < X.rows(); ++n) acc.mass[labels[static_cast<std::size_t>(n)]] += w[n];
+      acc.dimension = X.cols();
+      family.accumulate_labels(X, w, labels, std::span<component_stats>(acc.stats));
+    } else {
+      Eigen::MatrixXd R = Eigen::MatrixXd::Zero(X.rows(), K);
+      for (index n = 0; n < X.rows(); ++n) R(n, labels[static_cast<std::size_t>(n)]) = 1.0;
+      accumulate(X, C, w, R, acc);
+    }
+  }
+
   /// The M-step. An empty component (N_k ≤ ε·Σ N) follows `empty_components`.
   [[nodiscard]] params_type m_step(const accumulator_type& acc, fit_events& events) const {
     const index K = acc.mass.size();

@@ -126,6 +126,15 @@ concept HasBatchedAccumulate = requires(const C& c, matrix_ref X, matrix_ref W,
   c.accumulate_all(X, W, stats);
 };
 
+/// Optional, for hard EM: stats[k] += the statistics of the rows with labels[n] = k, each
+/// weighted by w_n: the same as `accumulate_all` with a one-hot W, without forming it (O(N·D)
+/// where the product with W is O(N·K·D)).
+template <class C>
+concept HasLabelledAccumulate = requires(const C& c, matrix_ref X, vector_ref w, std::span<const index> labels,
+                                         std::span<typename C::stats_type> stats) {
+  c.accumulate_labels(X, w, labels, stats);
+};
+
 /// Optional batched form with the rows' `prepare` cache (for statistics that include a
 /// data-only term, such as Σ_n w_n log Γ(x_n + 1) for Q of a Poisson component).
 template <class C>

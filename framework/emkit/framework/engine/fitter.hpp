@@ -6,10 +6,11 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <string_view>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -115,6 +116,7 @@ class chunk_reader {
   void visit(row_range r, F&& f) const {
     if constexpr (InMemoryDataSource<S>) {
       const chunk_view v = source_.view(r);
+      source_.prefetch({r.begin + r.rows, r.rows});
       f(v.X, middle_rows(cache_, r.begin, r.rows), v.w);
     } else {
       chunk_buffer buffer;
@@ -140,8 +142,18 @@ void fused_chunk(const E& estep, const M& model, const typename M::params_type& 
   Eigen::MatrixXd L(X.rows(), K);
   model.log_joint(theta, X, C, L);
   check_log_joint(L, w, first_row, where);
-  estep.posterior(L, w, acc.totals);
-  model.accumulate(X, C, w, L, acc.stats);
+  if constexpr (requires(std::vector<index> & z) {
+                  estep.assign(L, w, std::span<index>(z), acc.totals);
+                  model.accumulate_labels(X, C, w, std::span<const index>(z), K, acc.stats);
+                }) {
+    // A hard E-step and a model that accumulates by label: no one-hot responsibilities.
+    std::vector<index> labels(static_cast<std::size_t>(X.rows()));
+    estep.assign(L, w, labels, acc.totals);
+    model.accumulate_labels(X, C, w, labels, K, acc.stats);
+  } else {
+    estep.posterior(L, w, acc.totals);
+    model.accumulate(X, C, w, L, acc.stats);
+  }
 }
 
 /// The statistics of one chunk (rows `r` of the data) under the first responsibilities.

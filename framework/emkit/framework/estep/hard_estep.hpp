@@ -2,6 +2,10 @@
 /// \file
 /// The hard E-step (classification EM): q(z_n) is a point mass at argmax_k p(z_n = k | x_n, θ).
 
+#include <cstddef>
+#include <span>
+#include <vector>
+
 #include <Eigen/Core>
 
 #include <emkit/framework/engine/estep_totals.hpp>
@@ -16,10 +20,12 @@ namespace emkit {
 struct hard_estep {
   static constexpr bool is_hard = true;
 
-  /// Column by column over the (column-major) block, so that every step runs vectorised and no
-  /// second block is allocated: the running maximum and its first index, then ℓ_n = m_n +
-  /// log Σ_k exp(L_nk − m_n) for the record, then the one-hot rows.
-  void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
+  /// labels[n] = argmax_k L(n, k) (ties to the lowest k), and the totals, with no
+  /// responsibilities written: what an engine needs when the model accumulates its statistics
+  /// by label (`accumulate_labels`). Column by column over the (column-major) block, so that
+  /// every step runs vectorised: the running maximum and its first index, then
+  /// ℓ_n = m_n + log Σ_k exp(L_nk − m_n) for the record.
+  void assign(matrix_ref L, vector_ref w, std::span<index> labels, estep_totals& totals) const {
     const index N = L.rows(), K = L.cols();
     Eigen::ArrayXd m = L.col(0).array();
     Eigen::ArrayXd best = Eigen::ArrayXd::Zero(N);  // the argmax, as a double: the loop below is branch-free
@@ -40,13 +46,20 @@ struct hard_estep {
       s += shifted.exp();
     }
     const Eigen::ArrayXd lse = finite_m + s.log();
-    L.setZero();
-    for (index n = 0; n < N; ++n) L(n, static_cast<index>(best[n])) = 1.0;
+    for (index n = 0; n < N; ++n) labels[static_cast<std::size_t>(n)] = static_cast<index>(best[n]);
     const double classification = detail::weighted_chunk_sum(w, m);
     totals.log_likelihood += detail::weighted_chunk_sum(w, lse);
     totals.objective += classification;
     totals.expected += classification;
     totals.weight += w.sum();
+  }
+
+  /// `assign`, then the one-hot rows written over L.
+  void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
+    std::vector<index> labels(static_cast<std::size_t>(L.rows()));
+    assign(L, w, labels, totals);
+    L.setZero();
+    for (index n = 0; n < L.rows(); ++n) L(n, labels[static_cast<std::size_t>(n)]) = 1.0;
   }
 };
 

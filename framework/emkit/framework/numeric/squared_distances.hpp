@@ -39,41 +39,43 @@ inline bool expansion_inaccurate(double bound, double value, double floor) {
 inline constexpr index direct_distance_limit = 1024;
 
 /// out(n, k) = Σ_d s(d, k) (x_nd − M(d, k))², summed directly (exact to rounding, whatever the
-/// data's offset), with s = `scale(d, k)`. Column by column, four centres at a time, so that
-/// every inner loop runs vectorised down contiguous columns and each column of X is read once
-/// per four centres.
+/// data's offset), with s = `scale(d, k)`. Register-blocked: for each block of eight rows and
+/// four centres, the 4 × 8 sums stay in registers while d runs down the columns (one vector
+/// load of x per column and four centres), and are stored once. Every entry is summed over d
+/// in order, so its bits do not depend on the blocking. The earlier form, which added each
+/// column into the output in memory, took 0.9–1.6 ms per 10⁵ rows at D = 16, K = 8, varying with
+/// where the buffers fell relative to 4 KiB (its loads of x waited on the stores to the
+/// output); this one 0.55–0.6 ms.
 template <class Scale>
 void direct_squared_distances(matrix_ref X, const Eigen::MatrixXd& M, Scale&& scale, matrix_out out) {
+  constexpr int rows = 8, centres = 4;
+  using rows_array = Eigen::Array<double, rows, 1>;
   const index N = X.rows(), D = X.cols(), K = M.cols();
+  auto entry = [&](index n, index k) {
+    double sum = 0.0;
+    for (index d = 0; d < D; ++d) sum += scale(d, k) * ((X(n, d) - M(d, k)) * (X(n, d) - M(d, k)));
+    return sum;
+  };
   index k = 0;
-  for (; k + 4 <= K; k += 4) {
-    double* o0 = out.col(k).data();
-    double* o1 = out.col(k + 1).data();
-    double* o2 = out.col(k + 2).data();
-    double* o3 = out.col(k + 3).data();
-    for (index n = 0; n < N; ++n) o0[n] = o1[n] = o2[n] = o3[n] = 0.0;
-    for (index d = 0; d < D; ++d) {
-      const double m0 = M(d, k), m1 = M(d, k + 1), m2 = M(d, k + 2), m3 = M(d, k + 3);
-      const double s0 = scale(d, k), s1 = scale(d, k + 1), s2 = scale(d, k + 2), s3 = scale(d, k + 3);
-      const double* x = X.col(d).data();
-      for (index n = 0; n < N; ++n) {
-        const double v = x[n];
-        o0[n] += s0 * ((v - m0) * (v - m0));
-        o1[n] += s1 * ((v - m1) * (v - m1));
-        o2[n] += s2 * ((v - m2) * (v - m2));
-        o3[n] += s3 * ((v - m3) * (v - m3));
+  for (; k + centres <= K; k += centres) {
+    index n = 0;
+    for (; n + rows <= N; n += rows) {
+      rows_array sum[centres];
+      for (auto& s : sum) s.setZero();
+      for (index d = 0; d < D; ++d) {
+        const rows_array x = Eigen::Map<const rows_array>(X.col(d).data() + n);
+        for (int j = 0; j < centres; ++j) {
+          const rows_array v = x - M(d, k + j);
+          sum[j] += scale(d, k + j) * (v * v);
+        }
       }
+      for (int j = 0; j < centres; ++j) Eigen::Map<rows_array>(out.col(k + j).data() + n) = sum[j];
     }
+    for (; n < N; ++n)
+      for (int j = 0; j < centres; ++j) out(n, k + j) = entry(n, k + j);
   }
-  for (; k < K; ++k) {
-    double* o = out.col(k).data();
-    for (index n = 0; n < N; ++n) o[n] = 0.0;
-    for (index d = 0; d < D; ++d) {
-      const double m = M(d, k), s = scale(d, k);
-      const double* x = X.col(d).data();
-      for (index n = 0; n < N; ++n) o[n] += s * ((x[n] - m) * (x[n] - m));
-    }
-  }
+  for (; k < K; ++k)
+    for (index n = 0; n < N; ++n) out(n, k) = entry(n, k);
 }
 
 }  // namespace detail

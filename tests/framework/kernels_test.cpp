@@ -166,7 +166,7 @@ TEST(SquaredDistances, WorkOnAStridedChunkAndAnOddNumberOfCentres) {
 
 namespace {
 
-TEST(SumsByLabel, EqualTheLongDoubleSumsOfEachLabelsRows) {
+TEST(SumsByLabel, EqualTheLongDoubleMomentsOfEachLabelsRows) {
   // Row and column counts that leave tails for every SIMD width (2, 4, 8), a strided view, weights
   // of zero, a label no row has, and no rows at all.
   std::mt19937_64 rng(5);
@@ -179,18 +179,27 @@ TEST(SumsByLabel, EqualTheLongDoubleSumsOfEachLabelsRows) {
     std::vector<index> labels(static_cast<std::size_t>(N));
     for (auto& l : labels) l = static_cast<index>(rng() % 4);  // label 4 stays empty
     const Eigen::RowVectorXd shift = emkit::column_mean(X);
-    const Eigen::MatrixXd sums = emkit::sums_by_label(X, shift, w, labels, K);
-    ASSERT_EQ(sums.rows(), K);
-    ASSERT_EQ(sums.cols(), D);
+    const emkit::label_sums sums = emkit::sums_by_label(X, shift, w, labels, K);
+    ASSERT_EQ(sums.first.rows(), K);
+    ASSERT_EQ(sums.second.cols(), D);
+    ASSERT_EQ(sums.weight.size(), K);
     for (index k = 0; k < K; ++k) {
+      long double weight = 0;
+      for (index n = 0; n < N; ++n)
+        if (labels[static_cast<std::size_t>(n)] == k) weight += w[n];
+      EXPECT_NEAR(sums.weight[k], static_cast<double>(weight), 1e-15 * N) << "N " << N << ", label " << k;
       for (index d = 0; d < D; ++d) {
-        long double exact = 0, size = 0;
+        long double first = 0, size = 0, second = 0;
         for (index n = 0; n < N; ++n) {
           if (labels[static_cast<std::size_t>(n)] != k) continue;
-          exact += static_cast<long double>(w[n]) * (static_cast<long double>(X(n, d)) - shift[d]);
-          size += std::abs(static_cast<long double>(w[n]) * (static_cast<long double>(X(n, d)) - shift[d]));
+          const long double y = static_cast<long double>(X(n, d)) - shift[d];
+          first += w[n] * y;
+          size += std::abs(w[n] * y);
+          second += w[n] * y * y;
         }
-        EXPECT_NEAR(sums(k, d), static_cast<double>(exact), 1e-14 * static_cast<double>(size) + 1e-300)
+        EXPECT_NEAR(sums.first(k, d), static_cast<double>(first), 1e-14 * static_cast<double>(size) + 1e-300)
+            << "N " << N << ", D " << D << ", label " << k << ", column " << d;
+        EXPECT_NEAR(sums.second(k, d), static_cast<double>(second), 1e-14 * static_cast<double>(second) + 1e-300)
             << "N " << N << ", D " << D << ", label " << k << ", column " << d;
       }
     }

@@ -73,9 +73,8 @@ struct fixed_spherical_gaussian_stats {
     if (o.weight == 0.0) return *this;
     if (weight == 0.0) return *this = o;
     const double total = weight + o.weight;
-    const Eigen::VectorXd delta = o.mean - mean;
-    scatter += o.scatter + (weight * o.weight / total) * delta.squaredNorm();
-    mean += (o.weight / total) * delta;
+    scatter += o.scatter + (weight * o.weight / total) * (o.mean - mean).squaredNorm();
+    mean += (o.weight / total) * (o.mean - mean);  // no temporary: merged once per chunk and component
     weight = total;
     return *this;
   }
@@ -198,35 +197,24 @@ struct fixed_spherical_gaussian {
   }
 
   /// stats[k] += the statistics of the rows labelled k (the hard E-step's assignment), each
-  /// weighted by w_n: as `accumulate_all` with a one-hot W, but with the sums of the shifted
+  /// weighted by w_n: as `accumulate_all` with a one-hot W, but with the moments of the shifted
   /// rows grouped by label (`sums_by_label`, O(N·D)) instead of the product Wᵀ[X − c, ‖x − c‖²].
   void accumulate_labels(matrix_ref X, vector_ref w, std::span<const index> labels, std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
     const index N = X.rows(), D = X.cols(), K = static_cast<index>(stats.size());
     const Eigen::RowVectorXd shift = column_mean(X);
     Eigen::RowVectorXd spread(D);
-    Eigen::ArrayXd y(N), norms = Eigen::ArrayXd::Zero(N);  // ‖x_n − c‖²
-    for (index d = 0; d < D; ++d) {
-      y = X.col(d).array() - shift[d];
-      spread[d] = y.abs().maxCoeff();
-      norms += y.square();
-    }
+    for (index d = 0; d < D; ++d) spread[d] = (X.col(d).array() - shift[d]).abs().maxCoeff();
+    const label_sums by_label = sums_by_label(X, shift, w, labels, K);
     Eigen::MatrixXd sums(K, D + 1);
-    sums.leftCols(D) = sums_by_label(X, shift, w, labels, K);
-    sums.col(D).setZero();
-    Eigen::RowVectorXd mass = Eigen::RowVectorXd::Zero(K);
-    for (index n = 0; n < N; ++n) {
-      const index k = labels[static_cast<std::size_t>(n)];
-      sums(k, D) += w[n] * norms[n];
-      mass[k] += w[n];
-    }
+    sums << by_label.first, by_label.second.rowwise().sum();
     auto weights_of = [&](index k) {
       Eigen::VectorXd wk = Eigen::VectorXd::Zero(N);
       for (index n = 0; n < N; ++n)
         if (labels[static_cast<std::size_t>(n)] == k) wk[n] = w[n];
       return wk;
     };
-    add_shifted_statistics(X, shift, spread, sums, mass, weights_of, stats);
+    add_shifted_statistics(X, shift, spread, sums, by_label.weight.transpose(), weights_of, stats);
   }
 
  private:
@@ -244,16 +232,15 @@ struct fixed_spherical_gaussian {
                               std::span<stats_type> stats) const {
     const index D = X.cols();
     const double ulps = 8.0 * std::numeric_limits<double>::epsilon();
+    const double max_spread = spread.maxCoeff();
     for (index k = 0; k < sums.rows(); ++k) {
       if (!(mass[k] > 0)) continue;
       stats_type s;
       s.weight = mass[k];
-      const Eigen::RowVectorXd m = sums.row(k).head(D) / mass[k];
-      s.mean = (shift + m).transpose();
-      s.scatter = sums(k, D) - mass[k] * m.squaredNorm();
-      const Eigen::ArrayXd per_column = Eigen::ArrayXd::Constant(D, s.scatter / static_cast<double>(D));
-      const bool accurate =
-          ulps * sums(k, D) <= 0x1p-40 * s.scatter && shifted_statistics_accurate(spread, per_column, mass[k]);
+      s.mean = (shift + sums.row(k).head(D) / mass[k]).transpose();
+      s.scatter = sums(k, D) - mass[k] * (sums.row(k).head(D) / mass[k]).squaredNorm();
+      const bool accurate = ulps * sums(k, D) <= 0x1p-40 * s.scatter &&
+                            shifted_statistics_accurate(max_spread, s.scatter / static_cast<double>(D), mass[k]);
       if (!accurate) {
         // The first estimate unshifted (accurate to ε·|x|; c may have been pulled far away).
         const Eigen::VectorXd wk = weights_of(k);

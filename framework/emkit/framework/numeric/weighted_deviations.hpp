@@ -4,6 +4,7 @@
 /// from the origin and unaffected by rows of weight zero: the core of the Gaussian and K-means
 /// statistics.
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -67,6 +68,13 @@ struct weighted_deviations {
                                                       const Eigen::ArrayXd& scatter_diagonal, double mass) {
   const Eigen::ArrayXd error = 8.0 * std::numeric_limits<double>::epsilon() * spread.transpose().array();
   return scatter_diagonal.allFinite() && (error.square() * mass <= 0x1p-80 * scatter_diagonal).all();
+}
+
+/// The same test for a component whose scatter is spread evenly over the columns (a spherical
+/// one: `scatter_per_column` = S / D) against the largest spread of any column, without arrays.
+[[nodiscard]] inline bool shifted_statistics_accurate(double max_spread, double scatter_per_column, double mass) {
+  const double error = 8.0 * std::numeric_limits<double>::epsilon() * max_spread;
+  return std::isfinite(scatter_per_column) && error * error * mass <= 0x1p-80 * scatter_per_column;
 }
 
 }  // namespace emkit

@@ -169,9 +169,10 @@ def main():
 
     print(f"# {time.strftime('%Y-%m-%d')}  {platform.processor() or platform.machine()}  "
           f"{os.cpu_count()} cores  N={n} K={k} iterations={iters} repeats={args.repeats}")
-    print(f"# DGEMM (OpenBLAS through numpy, n=2048): {dgemm_gflops(1):.1f} GFLOP/s on 1 thread, "
-          f"{dgemm_gflops(2):.1f} GFLOP/s on 2 threads")
-    peak = {1: dgemm_gflops(1), 2: dgemm_gflops(2)}
+    # The best of `repeats` measurements, printed and used as the same number.
+    peak = {t: max(dgemm_gflops(t) for _ in range(args.repeats)) for t in (1, 2)}
+    print(f"# DGEMM (OpenBLAS through numpy, n=2048, best of {args.repeats}): {peak[1]:.1f} GFLOP/s on 1 thread, "
+          f"{peak[2]:.1f} GFLOP/s on 2 threads")
     header = f"{'case':<14}{'threads':>8}  {'tool':<10}{'s/iter':>10}{'value/N':>22}{'GFLOP/s':>9}{'%peak':>7}{'emkit x':>9}"
     print(header)
     results = []

@@ -135,6 +135,9 @@ def best_of(runs, repeats, iters):
         s = samples[tool]
         if len(s[0]) == 3:
             sec = (min(r[1] for r in s) - min(r[0] for r in s)) / (iters - 1)
+            if sec <= 0:  # the short run was slower than the long one: no estimate, say so
+                print(f"# {tool}: the {iters}-iteration run was not slower than the short one; no time per iteration")
+                sec = float("nan")
         else:
             sec = min(r[0] for r in s)
         out.append((tool, (sec, s[-1][-1])))
@@ -159,6 +162,8 @@ def main():
     p.add_argument("--cases", default="full16,full64,diag16,kmeans16",
                    help="comma-separated subset of full16, full64, diag16, kmeans16")
     args = p.parse_args()
+    if args.repeats < 1:
+        p.error("--repeats must be at least 1")
     n = 20000 if args.quick else 100000
     iters = args.iterations or (5 if args.quick else 20)
     known = {"full16": ("full", 16), "full64": ("full", 64), "diag16": ("diag", 16), "kmeans16": ("kmeans", 16)}

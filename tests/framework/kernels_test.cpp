@@ -148,14 +148,23 @@ TEST(SquaredDistances, BothPathsMeetTheAccuracyContractOnFarApartClustersAndOutl
 }
 
 TEST(SquaredDistances, WorkOnAStridedChunkAndAnOddNumberOfCentres) {
-  const distance_case c = make_case(1000, 5, 7, 4.0, 0.0, 11);  // K = 7: a block of four and three single centres
-  const auto chunk = c.X.middleRows(250, 129);
-  Eigen::MatrixXd big(200, 9);  // the output a strided view too
-  auto out = big.block(13, 1, 129, 7);
+  // K = 7 and K = 13: blocks of eight (AVX-512) or four centres, then four, then single centres;
+  // 129 rows: a tail for every block height. The output is a strided view whose surroundings
+  // must stay untouched.
+  for (const index K : {7, 13}) {
+    const distance_case c = make_case(1000, 5, K, 4.0, 0.0, 11);
+    const auto chunk = c.X.middleRows(250, 129);
+    Eigen::MatrixXd big = Eigen::MatrixXd::Constant(200, K + 2, std::numeric_limits<double>::quiet_NaN());
+    auto out = big.block(13, 1, 129, K);
+    const Eigen::MatrixXd P = Eigen::MatrixXd::Ones(1, K);
+    emkit::scaled_squared_distances(chunk, c.M, P, out);
+    const Eigen::MatrixXd exact = reference_distances(chunk, c.M, P);
+    EXPECT_LE((Eigen::MatrixXd(out) - exact).cwiseAbs().maxCoeff(), 1e-12 * exact.maxCoeff()) << K;
+    out.setConstant(std::numeric_limits<double>::quiet_NaN());
+    EXPECT_TRUE(big.array().isNaN().all()) << "K = " << K << ": an entry outside the output view was written";
+  }
+  const distance_case c = make_case(1000, 5, 7, 4.0, 0.0, 11);
   const Eigen::MatrixXd P = Eigen::MatrixXd::Ones(1, 7);
-  emkit::scaled_squared_distances(chunk, c.M, P, out);
-  const Eigen::MatrixXd exact = reference_distances(chunk, c.M, P);
-  EXPECT_LE((Eigen::MatrixXd(out) - exact).cwiseAbs().maxCoeff(), 1e-12 * exact.maxCoeff());
   const Eigen::MatrixXd empty(0, 5);
   Eigen::MatrixXd none(0, 7);
   emkit::scaled_squared_distances(empty, c.M, P, none);

@@ -212,16 +212,19 @@ TEST(FixedSphericalGaussian, BatchedAccumulateEqualsPerComponentAccumulate) {
 }
 
 TEST(FixedSphericalGaussian, LabelledAccumulateEqualsTheLongDoubleStatisticsOfEachLabelsRows) {
-  // Near the origin the shifted sums are used; with the blobs 1e8 from it and one label's rows
-  // spread over two blobs 1e8 apart, the shifted expansion cannot be trusted and that label is
-  // recomputed from its rows. Both must give each label's weight, mean and scatter.
+  // Near the origin the shifted sums are used. At 1e8 with the last ten rows moved back to the
+  // origin, the chunk's mean sits about 2e7 from the blobs and 8e7 from those rows: deviations
+  // from it carry ~1e-8 of rounding against a spread of ~1, the accuracy test rejects the shifted
+  // sums, and each label is recomputed from its own rows (the last ten are label 2, the others
+  // alternate between 0 and 1). Both must give each label's weight, mean and scatter: with the
+  // fallback disabled, the 1e8 case misses the scatter by far more than 1e-12.
   const emkit::fixed_spherical_gaussian family;
   for (const double offset : {0.0, 1e8}) {
     Eigen::MatrixXd X = four_blobs(53, 21, offset);
     if (offset != 0) X.bottomRows(10).array() -= offset;  // the chunk's mean far from every blob
     const Eigen::VectorXd w = (Eigen::VectorXd::Random(53).array() + 1.2) / 2.0;
     std::vector<Eigen::Index> labels(53);
-    for (Eigen::Index n = 0; n < 53; ++n) labels[static_cast<std::size_t>(n)] = (n * 5) % 3;  // label 3 stays empty
+    for (Eigen::Index n = 0; n < 53; ++n) labels[static_cast<std::size_t>(n)] = n >= 43 ? 2 : n % 2;  // 3 stays empty
     std::vector<emkit::fixed_spherical_gaussian_stats> stats(4);
     family.accumulate_labels(X, w, labels, std::span<emkit::fixed_spherical_gaussian_stats>(stats));
     EXPECT_EQ(stats[3].weight, 0.0);
@@ -262,6 +265,11 @@ TEST(FixedSphericalGaussian, HardEmByLabelFitsAsHardEmByOneHotResponsibilities) 
   };
   static_assert(emkit::HasLabelledAccumulate<emkit::fixed_spherical_gaussian>);
   static_assert(!emkit::HasLabelledAccumulate<one_hot_only>);
+  // The engine's choice of path, checked: labels for K-means under the hard E-step only.
+  using kmeans_mixture = emkit::mixture<emkit::fixed_spherical_gaussian>;
+  static_assert(emkit::detail::LabelledHardEStep<emkit::hard_estep, kmeans_mixture>);
+  static_assert(!emkit::detail::LabelledHardEStep<emkit::soft_estep, kmeans_mixture>);
+  static_assert(!emkit::detail::LabelledHardEStep<emkit::hard_estep, emkit::mixture<one_hot_only>>);
   const Eigen::MatrixXd X = four_blobs(700, 4);
   const Eigen::MatrixXd start = X.topRows(4);
   const auto labelled = given_kmeans(start, 15).fit(emkit::kmeans_model(), X, 4);

@@ -165,21 +165,22 @@ struct mixture {
   }
 
   /// acc += the statistics of a chunk under a hard assignment: row n wholly to component
-  /// labels[n], with weight w_n. By the family's `accumulate_labels` when it has one, else as
-  /// `accumulate` with one-hot responsibilities.
+  /// labels[n] (one label per row, each in [0, K)), with weight w_n, by the family's
+  /// `accumulate_labels`. Only for families that have that hook; the engine gives the others
+  /// one-hot responsibilities. N_k is summed here row by row, the family's own weights in its
+  /// own order: equal to rounding, not necessarily to the bit.
   void accumulate_labels(matrix_ref X, matrix_ref C, vector_ref w, std::span<const index> labels, index K,
-                         accumulator_type& acc) const {
-    if constexpr (HasLabelledAccumulate<Family>) {
-      (void)C;
-      if (acc.stats.empty()) acc.stats.resize(static_cast<std::size_t>(K));
-      for (index n = 0; n < X.rows(); ++n) acc.mass[labels[static_cast<std::size_t>(n)]] += w[n];
-      acc.dimension = X.cols();
-      family.accumulate_labels(X, w, labels, std::span<component_stats>(acc.stats));
-    } else {
-      Eigen::MatrixXd R = Eigen::MatrixXd::Zero(X.rows(), K);
-      for (index n = 0; n < X.rows(); ++n) R(n, labels[static_cast<std::size_t>(n)]) = 1.0;
-      accumulate(X, C, w, R, acc);
+                         accumulator_type& acc) const requires HasLabelledAccumulate<Family> {
+    (void)C;
+    eigen_assert(static_cast<index>(labels.size()) == X.rows());
+    if (acc.stats.empty()) acc.stats.resize(static_cast<std::size_t>(K));
+    for (index n = 0; n < X.rows(); ++n) {
+      const index k = labels[static_cast<std::size_t>(n)];
+      eigen_assert(k >= 0 && k < K);
+      acc.mass[k] += w[n];
     }
+    acc.dimension = X.cols();
+    family.accumulate_labels(X, w, labels, std::span<component_stats>(acc.stats));
   }
 
   /// The M-step. An empty component (N_k ≤ ε·Σ N) follows `empty_components`.

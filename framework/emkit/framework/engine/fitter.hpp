@@ -116,7 +116,7 @@ class chunk_reader {
   void visit(row_range r, F&& f) const {
     if constexpr (InMemoryDataSource<S>) {
       const chunk_view v = source_.view(r);
-      source_.prefetch({r.begin + r.rows, r.rows});
+      if constexpr (requires { source_.prefetch(r); }) source_.prefetch({r.begin + r.rows, r.rows});
       f(v.X, middle_rows(cache_, r.begin, r.rows), v.w);
     } else {
       chunk_buffer buffer;
@@ -132,6 +132,16 @@ class chunk_reader {
   Eigen::MatrixXd cache_;
 };
 
+/// A hard E-step that gives labels (`assign`) and a model that accumulates by label
+/// (`accumulate_labels`): the fused pass then skips the one-hot responsibilities.
+template <class E, class M>
+concept LabelledHardEStep = E::is_hard &&
+    requires(const E& e, const M& m, matrix_ref X, vector_ref w, std::span<index> z, std::span<const index> cz,
+             estep_totals& totals, typename M::accumulator_type& acc) {
+  e.assign(X, w, z, totals);
+  m.accumulate_labels(X, X, w, cz, index{}, acc);
+};
+
 /// The fused E-step of one chunk, shared by the batch and online fitters: log joint →
 /// responsibilities (in place) and totals → statistics. `first_row` (the chunk's first row in
 /// the data) and `where` name a row with no posterior.
@@ -142,10 +152,7 @@ void fused_chunk(const E& estep, const M& model, const typename M::params_type& 
   Eigen::MatrixXd L(X.rows(), K);
   model.log_joint(theta, X, C, L);
   check_log_joint(L, w, first_row, where);
-  if constexpr (requires(std::vector<index> & z) {
-                  estep.assign(L, w, std::span<index>(z), acc.totals);
-                  model.accumulate_labels(X, C, w, std::span<const index>(z), K, acc.stats);
-                }) {
+  if constexpr (LabelledHardEStep<E, M>) {
     // A hard E-step and a model that accumulates by label: no one-hot responsibilities.
     std::vector<index> labels(static_cast<std::size_t>(X.rows()));
     estep.assign(L, w, labels, acc.totals);

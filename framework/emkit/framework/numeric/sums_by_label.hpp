@@ -3,6 +3,7 @@
 /// Weighted sums of the rows of a chunk grouped by a label per row: the statistics of a hard
 /// assignment without a one-hot matrix.
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 
@@ -19,7 +20,8 @@ struct label_sums {
   Eigen::VectorXd weight;  ///< K: Σ_{n : labels[n] = k} w_n
 };
 
-/// The sums of `label_sums` for labels k < K, from a column-major chunk X.
+/// The sums of `label_sums` for labels k < K, from a column-major chunk X. One label per row,
+/// each in [0, K) (checked by `eigen_assert`).
 ///
 /// The cost is O(N·D) whatever K, where a product with a one-hot N×K matrix costs O(N·K·D).
 /// Blocks of P rows by P columns (P, the SIMD width) are loaded down the columns and transposed
@@ -42,6 +44,8 @@ struct label_sums {
   constexpr int P = ei::packet_traits<double>::size;
   constexpr index copies = 4;
   const index N = X.rows(), D = X.cols();
+  eigen_assert(static_cast<index>(labels.size()) == N);
+  eigen_assert(std::all_of(labels.begin(), labels.end(), [K](index l) { return l >= 0 && l < K; }));
   // Column (n mod 4)·K + label holds one copy's sums.
   Eigen::MatrixXd first = Eigen::MatrixXd::Zero(D, copies * K), second = Eigen::MatrixXd::Zero(D, copies * K);
   Eigen::VectorXd weight = Eigen::VectorXd::Zero(copies * K);

@@ -274,13 +274,7 @@ TEST(FixedSphericalGaussian, HardEmByLabelFitsAsHardEmByOneHotResponsibilities) 
   const Eigen::MatrixXd start = X.topRows(4);
   const auto labelled = given_kmeans(start, 15).fit(emkit::kmeans_model(), X, 4);
   const emkit::mixture<one_hot_only> plain{.weights = emkit::mixture_weights::fixed_uniform};
-  emkit::fitter<emkit::hard_estep, emkit::given_means> f;
-  f.init.means = start;
-  f.options.max_iterations = 15;
-  f.options.relative_tolerance = 0;
-  f.options.chunk_rows = 16;
-  f.options.monitor.action = emkit::monitor_action::raise;
-  const auto one_hot = f.fit(plain, X, 4);
+  const auto one_hot = given_kmeans(start, 15).fit(plain, X, 4);
   ASSERT_EQ(labelled.summary.trace.size(), one_hot.summary.trace.size());
   for (std::size_t t = 0; t < labelled.summary.trace.size(); ++t) {
     const auto& a = labelled.summary.trace[t];

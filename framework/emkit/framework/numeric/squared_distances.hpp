@@ -31,7 +31,9 @@ inline bool expansion_inaccurate(double bound, double value, double floor) {
 }
 
 /// Up to this many centre coordinates (D·K), `scaled_squared_distances` sums the squares
-/// directly rather than expanding them. Distances alone, N = 10⁵ in chunks of 256 (each chunk
+/// directly rather than expanding them. Measured with the earlier direct kernel (four centres
+/// per sweep, adding into the output in memory); the register-blocked one is faster, so the
+/// limit is conservative and was not re-measured. Distances alone, N = 10⁵ in chunks of 256 (each chunk
 /// read once before the timed call), one thread of a 2-core AVX-512 machine, direct against
 /// expansion: 0.8–0.95 against 1.3–1.9 ms at D = 16, K = 8; 3.0 against 3.7 at D = 32, K = 16;
 /// 3.3 against 4.7 at D = 64, K = 8; at D·K = 1024, 5.5–5.9 against 5.7–6.6; at D = 32, K = 64,
@@ -72,7 +74,9 @@ void direct_distance_block(matrix_ref X, const Eigen::MatrixXd& M, Scale& scale,
 /// data's offset), with s = `scale(d, k)`. Register-blocked (`direct_distance_block`) with
 /// blocks sized to the SIMD registers: 2P rows by 8 centres where a vector holds P = 8 doubles
 /// (32 registers, AVX-512), 2P rows by 4 centres otherwise, then 4 and one centre at a time. Every
-/// entry is summed over d in order, so its bits do not depend on the blocking. Per 10⁵ rows at
+/// entry is summed over d in order (rows past the last full block one at a time, where the
+/// compiler may fuse multiply and add differently, so they can differ in the last bit; the
+/// chunking, and so the result, depends on N only). Per 10⁵ rows at
 /// D = 16, K = 8 on AVX-512, chunks read once before: 0.41–0.51 ms with 16 × 8 blocks, 0.57–0.66
 /// with 8 × 4; the earlier form, which added each column into the output in memory, took
 /// 0.9–1.6 ms, varying with where the buffers fell relative to 4 KiB (its loads of x waited on

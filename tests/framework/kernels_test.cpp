@@ -173,7 +173,7 @@ TEST(SquaredDistances, WorkOnAStridedChunkAndAnOddNumberOfCentres) {
 
 TEST(SumsByLabel, EqualTheLongDoubleMomentsOfEachLabelsRows) {
   // Row and column counts that leave tails for every SIMD width (2, 4, 8), a strided view, weights
-  // of zero, a label no row has, and no rows at all.
+  // of zero, a label no row has, no rows at all, and a shift of its own for each label.
   std::mt19937_64 rng(5);
   for (const auto& [N, D] : {std::pair<index, index>{37, 11}, {256, 16}, {5, 3}, {9, 1}, {0, 4}}) {
     const index K = 5;
@@ -183,8 +183,8 @@ TEST(SumsByLabel, EqualTheLongDoubleMomentsOfEachLabelsRows) {
     if (N > 2) w[2] = 0.0;
     std::vector<index> labels(static_cast<std::size_t>(N));
     for (auto& l : labels) l = static_cast<index>(rng() % 4);  // label 4 stays empty
-    const Eigen::RowVectorXd shift = emkit::column_mean(X);
-    const emkit::label_sums sums = emkit::sums_by_label(X, shift, w, labels, K);
+    const Eigen::MatrixXd shifts = Eigen::MatrixXd::Constant(D, K, 1e3) + Eigen::MatrixXd::Random(D, K) * 5.0;
+    const emkit::label_sums sums = emkit::sums_by_label(X, shifts, w, labels);
     ASSERT_EQ(sums.first.rows(), K);
     ASSERT_EQ(sums.second.cols(), D);
     ASSERT_EQ(sums.weight.size(), K);
@@ -197,7 +197,7 @@ TEST(SumsByLabel, EqualTheLongDoubleMomentsOfEachLabelsRows) {
         long double first = 0, size = 0, second = 0;
         for (index n = 0; n < N; ++n) {
           if (labels[static_cast<std::size_t>(n)] != k) continue;
-          const long double y = static_cast<long double>(X(n, d)) - shift[d];
+          const long double y = static_cast<long double>(X(n, d)) - shifts(d, k);
           first += w[n] * y;
           size += std::abs(w[n] * y);
           second += w[n] * y * y;

@@ -212,21 +212,24 @@ TEST(FixedSphericalGaussian, BatchedAccumulateEqualsPerComponentAccumulate) {
 }
 
 TEST(FixedSphericalGaussian, LabelledAccumulateEqualsTheLongDoubleStatisticsOfEachLabelsRows) {
-  // Near the origin the shifted sums are used. At 1e8 with the last ten rows moved back to the
-  // origin, the chunk's mean sits about 2e7 from the blobs and 8e7 from those rows: deviations
-  // from it carry ~1e-8 of rounding against a spread of ~1, the accuracy test rejects the shifted
-  // sums, and each label is recomputed from its own rows (the last ten are label 2, the others
-  // alternate between 0 and 1). Both must give each label's weight, mean and scatter: with the
-  // fallback disabled, the 1e8 case misses the scatter by far more than 1e-12.
+  // Each label's rows are summed about its centre. Near the origin the centres are near their
+  // rows and the shifted sums are used. At 1e8 with the last ten rows moved back to the origin
+  // and every centre left at the origin, labels 0 and 1 (which alternate over the first 43
+  // rows) sit 1e8 from their centre: their deviations carry ~1e-8 of rounding against a spread of
+  // ~1, the accuracy test rejects the shifted sums, and they are recomputed from their own rows;
+  // label 2 (the last ten rows) keeps the shifted sums. All must give each label's weight, mean
+  // and scatter: with the fallback disabled, the 1e8 case misses the scatter by far more than 1e-12.
   const emkit::fixed_spherical_gaussian family;
   for (const double offset : {0.0, 1e8}) {
     Eigen::MatrixXd X = four_blobs(53, 21, offset);
-    if (offset != 0) X.bottomRows(10).array() -= offset;  // the chunk's mean far from every blob
+    if (offset != 0) X.bottomRows(10).array() -= offset;
     const Eigen::VectorXd w = (Eigen::VectorXd::Random(53).array() + 1.2) / 2.0;
     std::vector<Eigen::Index> labels(53);
     for (Eigen::Index n = 0; n < 53; ++n) labels[static_cast<std::size_t>(n)] = n >= 43 ? 2 : n % 2;  // 3 stays empty
+    std::vector<emkit::fixed_spherical_gaussian_params> centres(4, {Eigen::Vector3d(0.5, -0.5, 1.0)});
     std::vector<emkit::fixed_spherical_gaussian_stats> stats(4);
-    family.accumulate_labels(X, w, labels, std::span<emkit::fixed_spherical_gaussian_stats>(stats));
+    family.accumulate_labels(std::span<const emkit::fixed_spherical_gaussian_params>(centres), X, w, labels,
+                             std::span<emkit::fixed_spherical_gaussian_stats>(stats));
     EXPECT_EQ(stats[3].weight, 0.0);
     for (Eigen::Index k = 0; k < 3; ++k) {
       long double weight = 0;

@@ -192,20 +192,24 @@ struct fixed_spherical_gaussian {
     }
     const Eigen::MatrixXd sums = W.transpose() * Y;  // K×(D+1): Σ_n W_nk (x_n − c), Σ_n W_nk ‖x_n − c‖²
     const Eigen::RowVectorXd mass = W.colwise().sum();
+    const double max_spread = spread.maxCoeff();
     add_shifted_statistics(
-        X, shift, spread, sums, mass, [&](index k) { return Eigen::VectorXd(W.col(k)); }, stats);
+        X, [&](index) { return shift; }, [&](index) { return max_spread; }, sums, mass,
+        [&](index k) { return Eigen::VectorXd(W.col(k)); }, stats);
   }
 
-  /// stats[k] += the statistics of the rows labelled k (the hard E-step's assignment), each
-  /// weighted by w_n: as `accumulate_all` with a one-hot W, but with the moments of the shifted
-  /// rows grouped by label (`sums_by_label`, O(N·D)) instead of the product Wᵀ[X − c, ‖x − c‖²].
-  void accumulate_labels(matrix_ref X, vector_ref w, std::span<const index> labels, std::span<stats_type> stats) const {
+  /// stats[k] += the statistics of the rows labelled k (the hard E-step's assignment under the
+  /// components `ps`), each weighted by w_n: as `accumulate_all` with a one-hot W, but with the
+  /// moments grouped by label (`sums_by_label`, O(N·D)) instead of the product with W, and each
+  /// label's rows shifted by their own centre μ_k (the rule of DESIGN.md: the rows assigned to
+  /// μ_k are the ones nearest it, so the deviations are small and no pass finds a chunk mean).
+  void accumulate_labels(std::span<const params_type> ps, matrix_ref X, vector_ref w, std::span<const index> labels,
+                         std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
     const index N = X.rows(), D = X.cols(), K = static_cast<index>(stats.size());
-    const Eigen::RowVectorXd shift = column_mean(X);
-    Eigen::RowVectorXd spread(D);
-    for (index d = 0; d < D; ++d) spread[d] = (X.col(d).array() - shift[d]).abs().maxCoeff();
-    const label_sums by_label = sums_by_label(X, shift, w, labels, K);
+    Eigen::MatrixXd centres(D, K);
+    for (index k = 0; k < K; ++k) centres.col(k) = ps[static_cast<std::size_t>(k)].mean;
+    const label_sums by_label = sums_by_label(X, centres, w, labels);
     Eigen::MatrixXd sums(K, D + 1);
     sums << by_label.first, by_label.second.rowwise().sum();
     auto weights_of = [&](index k) {
@@ -214,35 +218,40 @@ struct fixed_spherical_gaussian {
         if (labels[static_cast<std::size_t>(n)] == k) wk[n] = w[n];
       return wk;
     };
-    add_shifted_statistics(X, shift, spread, sums, by_label.weight.transpose(), weights_of, stats);
+    // The error of Σ_n w_n (x_nd − μ_kd) is about 8ε Σ_n w_n |x_nd − μ_kd| ≤ 8ε √(W Σ_n w_n ‖x_n − μ_k‖²)
+    // (Cauchy–Schwarz): the root mean square deviation stands for the spread.
+    add_shifted_statistics(
+        X, [&](index k) { return centres.col(k).transpose(); },
+        [&](index k) { return std::sqrt(sums(k, D) / by_label.weight[k]); }, sums, by_label.weight.transpose(),
+        weights_of, stats);
   }
 
  private:
-  /// stats[k] += the statistics of a chunk from its sums about the chunk's mean row c:
-  /// sums(k, 0…D−1) = Σ_n W_nk (x_n − c), sums(k, D) = Σ_n W_nk ‖x_n − c‖², mass[k] = Σ_n W_nk,
-  /// and spread[d] = max_n |x_nd − c_d|. The mean is c + those sums over the mass, and the scatter
-  /// Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used only for Q: the M-step needs the means). Where that
-  /// expansion or the shifted mean cannot be trusted (`shifted_statistics_accurate` on the
-  /// mean; the scatter's own cancellation bound), the component is recomputed from its own rows
-  /// of positive weight (`deviations_from_mean`) with the weights `weights_of(k)` = W(·, k); under
-  /// the hard E-step each row enters one component only, so that pass costs O(N·D).
-  template <class WeightsOf>
-  void add_shifted_statistics(matrix_ref X, const Eigen::RowVectorXd& shift, const Eigen::RowVectorXd& spread,
-                              const Eigen::MatrixXd& sums, const Eigen::RowVectorXd& mass, WeightsOf&& weights_of,
+  /// stats[k] += the statistics of a chunk from its sums about a shift c_k = `shift_of(k)`:
+  /// sums(k, 0…D−1) = Σ_n W_nk (x_n − c_k), sums(k, D) = Σ_n W_nk ‖x_n − c_k‖², mass[k] = Σ_n W_nk,
+  /// and `spread_of(k)` the size of the deviations x_nd − c_kd whose rounding the sums carry. The
+  /// mean is c_k + those sums over the mass, and the scatter Σ_n W_nk ‖x̃_n‖² − W_k ‖m̃_k‖² (used
+  /// only for Q: the M-step needs the means). Where that expansion or the shifted mean cannot be
+  /// trusted (`shifted_statistics_accurate` on the mean; the scatter's own cancellation bound),
+  /// the component is recomputed from its own rows of positive weight (`deviations_from_mean`)
+  /// with the weights `weights_of(k)` = W(·, k); under the hard E-step each row enters one
+  /// component only, so that pass costs O(N·D).
+  template <class ShiftOf, class SpreadOf, class WeightsOf>
+  void add_shifted_statistics(matrix_ref X, ShiftOf&& shift_of, SpreadOf&& spread_of, const Eigen::MatrixXd& sums,
+                              const Eigen::RowVectorXd& mass, WeightsOf&& weights_of,
                               std::span<stats_type> stats) const {
     const index D = X.cols();
     const double ulps = 8.0 * std::numeric_limits<double>::epsilon();
-    const double max_spread = spread.maxCoeff();
     for (index k = 0; k < sums.rows(); ++k) {
       if (!(mass[k] > 0)) continue;
       stats_type s;
       s.weight = mass[k];
-      s.mean = (shift + sums.row(k).head(D) / mass[k]).transpose();
+      s.mean = (shift_of(k) + sums.row(k).head(D) / mass[k]).transpose();
       s.scatter = sums(k, D) - mass[k] * (sums.row(k).head(D) / mass[k]).squaredNorm();
       const bool accurate = ulps * sums(k, D) <= 0x1p-40 * s.scatter &&
-                            shifted_statistics_accurate(max_spread, s.scatter / static_cast<double>(D), mass[k]);
+                            shifted_statistics_accurate(spread_of(k), s.scatter / static_cast<double>(D), mass[k]);
       if (!accurate) {
-        // The first estimate unshifted (accurate to ε·|x|; c may have been pulled far away).
+        // The first estimate unshifted (accurate to ε·|x|; the shift may be far from the rows).
         const Eigen::VectorXd wk = weights_of(k);
         const Eigen::RowVectorXd first = (wk.transpose() * X) / mass[k];
         const weighted_deviations d = deviations_from_mean(X, wk, mass[k], first);

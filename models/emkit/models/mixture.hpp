@@ -164,14 +164,17 @@ struct mixture {
     }
   }
 
-  /// acc += the statistics of a chunk under a hard assignment: row n wholly to component
+  /// acc += the statistics of a chunk under a hard assignment by θ: row n wholly to component
   /// labels[n] (one label per row, each in [0, K)), with weight w_n, by the family's
-  /// `accumulate_labels`. Only for families that have that hook; the engine gives the others
-  /// one-hot responsibilities. N_k is summed here row by row, the family's own weights in its
-  /// own order: equal to rounding, not necessarily to the bit.
-  void accumulate_labels(matrix_ref X, matrix_ref C, vector_ref w, std::span<const index> labels, index K,
+  /// `accumulate_labels` (which may shift its sums by θ's components). Only for families that
+  /// have that hook; the engine gives the others one-hot responsibilities. N_k is summed here
+  /// row by row, the family's own weights in its own order: equal to rounding, not necessarily
+  /// to the bit.
+  void accumulate_labels(const params_type& theta, matrix_ref X, matrix_ref C, vector_ref w,
+                         std::span<const index> labels,
                          accumulator_type& acc) const requires HasLabelledAccumulate<Family> {
     (void)C;
+    const index K = theta.size();
     eigen_assert(static_cast<index>(labels.size()) == X.rows());
     if (acc.stats.empty()) acc.stats.resize(static_cast<std::size_t>(K));
     for (index n = 0; n < X.rows(); ++n) {
@@ -180,7 +183,8 @@ struct mixture {
       acc.mass[k] += w[n];
     }
     acc.dimension = X.cols();
-    family.accumulate_labels(X, w, labels, std::span<component_stats>(acc.stats));
+    family.accumulate_labels(std::span<const component_params>(theta.components), X, w, labels,
+                             std::span<component_stats>(acc.stats));
   }
 
   /// The M-step. An empty component (N_k ≤ ε·Σ N) follows `empty_components`.

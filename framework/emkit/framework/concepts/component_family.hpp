@@ -127,12 +127,14 @@ concept HasBatchedAccumulate = requires(const C& c, matrix_ref X, matrix_ref W,
 };
 
 /// Optional, for hard EM: stats[k] += the statistics of the rows with labels[n] = k, each
-/// weighted by w_n: the same as `accumulate_all` with a one-hot W, without forming it (O(N·D)
+/// weighted by w_n, the labels having been assigned under the components `ps` (which the family
+/// may use as shifts): the same as `accumulate_all` with a one-hot W, without forming it (O(N·D)
 /// where the product with W is O(N·K·D)).
 template <class C>
-concept HasLabelledAccumulate = requires(const C& c, matrix_ref X, vector_ref w, std::span<const index> labels,
+concept HasLabelledAccumulate = requires(const C& c, std::span<const typename C::params_type> ps, matrix_ref X,
+                                         vector_ref w, std::span<const index> labels,
                                          std::span<typename C::stats_type> stats) {
-  c.accumulate_labels(X, w, labels, stats);
+  c.accumulate_labels(ps, X, w, labels, stats);
 };
 
 /// Optional batched form with the rows' `prepare` cache (for statistics that include a

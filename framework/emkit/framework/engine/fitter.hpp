@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <exception>
 #include <limits>
 #include <optional>
@@ -136,10 +137,10 @@ class chunk_reader {
 /// (`accumulate_labels`): the fused pass then skips the one-hot responsibilities.
 template <class E, class M>
 concept LabelledHardEStep = E::is_hard &&
-    requires(const E& e, const M& m, matrix_ref X, vector_ref w, std::span<index> z, std::span<const index> cz,
-             estep_totals& totals, typename M::accumulator_type& acc) {
-  e.assign(X, w, z, totals);
-  m.accumulate_labels(X, X, w, cz, index{}, acc);
+    requires(const E& e, const M& m, const typename M::params_type& theta, matrix_ref X, vector_ref w,
+             std::span<index> z, std::span<const index> cz, estep_totals& totals, typename M::accumulator_type& acc) {
+  { e.assign(X, w, z, totals) } -> std::same_as<bool>;
+  m.accumulate_labels(theta, X, X, w, cz, acc);
 };
 
 /// The fused E-step of one chunk, shared by the batch and online fitters: log joint →
@@ -151,13 +152,15 @@ void fused_chunk(const E& estep, const M& model, const typename M::params_type& 
                  pass_result<typename M::accumulator_type>& acc) {
   Eigen::MatrixXd L(X.rows(), K);
   model.log_joint(theta, X, C, L);
-  check_log_joint(L, w, first_row, where);
   if constexpr (LabelledHardEStep<E, M>) {
-    // A hard E-step and a model that accumulates by label: no one-hot responsibilities.
+    // A hard E-step and a model that accumulates by label: no one-hot responsibilities. The
+    // labels' log-sum-exps are finite exactly when every row has a posterior (a row of −∞ or
+    // with a NaN gives −∞ or NaN), so the full check runs only when one is not.
     std::vector<index> labels(static_cast<std::size_t>(X.rows()));
-    estep.assign(L, w, labels, acc.totals);
-    model.accumulate_labels(X, C, w, labels, K, acc.stats);
+    if (!estep.assign(L, w, labels, acc.totals)) check_log_joint(L, w, first_row, where);
+    model.accumulate_labels(theta, X, C, w, labels, acc.stats);
   } else {
+    check_log_joint(L, w, first_row, where);
     estep.posterior(L, w, acc.totals);
     model.accumulate(X, C, w, L, acc.stats);
   }

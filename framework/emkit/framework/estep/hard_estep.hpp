@@ -10,6 +10,7 @@
 
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/estep/soft_estep.hpp>
+#include <emkit/framework/numeric/array_tests.hpp>
 #include <emkit/framework/types.hpp>
 
 namespace emkit {
@@ -24,8 +25,11 @@ struct hard_estep {
   /// responsibilities written: what an engine needs when the model accumulates its statistics
   /// by label (`accumulate_labels`). Column by column over the (column-major) block, so that
   /// every step runs vectorised: the running maximum and its first index, then
-  /// ℓ_n = m_n + log Σ_k exp(L_nk − m_n) for the record.
-  void assign(matrix_ref L, vector_ref w, std::span<index> labels, estep_totals& totals) const {
+  /// ℓ_n = m_n + log Σ_k exp(L_nk − m_n) for the record. Returns whether every m_n and ℓ_n is
+  /// finite: false for every row with no posterior (no finite entry: m_n = −∞; a NaN: ℓ_n = NaN),
+  /// and then the caller checks L (`check_log_joint`). Both are tested because Eigen's vectorised
+  /// exp gives about 5.6e-309, not 0, for −∞, so that ℓ_n alone can be finite for a row of −∞.
+  bool assign(matrix_ref L, vector_ref w, std::span<index> labels, estep_totals& totals) const {
     const index N = L.rows(), K = L.cols();
     Eigen::ArrayXd m = L.col(0).array();
     Eigen::ArrayXd best = Eigen::ArrayXd::Zero(N);  // the argmax, as a double: the loop below is branch-free
@@ -52,12 +56,13 @@ struct hard_estep {
     totals.objective += classification;
     totals.expected += classification;
     totals.weight += w.sum();
+    return all_finite(m) && all_finite(lse);
   }
 
   /// `assign`, then the one-hot rows written over L.
   void posterior(matrix_out L, vector_ref w, estep_totals& totals) const {
     std::vector<index> labels(static_cast<std::size_t>(L.rows()));
-    assign(L, w, labels, totals);
+    (void)assign(L, w, labels, totals);
     L.setZero();
     for (index n = 0; n < L.rows(); ++n) L(n, labels[static_cast<std::size_t>(n)]) = 1.0;
   }

@@ -13,15 +13,17 @@
 
 namespace emkit {
 
-/// The weighted first and second moments of each label's rows about a shift c.
+/// The weighted first and second moments of each label's rows about that label's shift c_k.
 struct label_sums {
-  Eigen::MatrixXd first;   ///< K×D: Σ_{n : labels[n] = k} w_n (x_nd − c_d)
-  Eigen::MatrixXd second;  ///< K×D: Σ_{n : labels[n] = k} w_n (x_nd − c_d)²
+  Eigen::MatrixXd first;   ///< K×D: Σ_{n : labels[n] = k} w_n (x_nd − c_kd)
+  Eigen::MatrixXd second;  ///< K×D: Σ_{n : labels[n] = k} w_n (x_nd − c_kd)²
   Eigen::VectorXd weight;  ///< K: Σ_{n : labels[n] = k} w_n
 };
 
-/// The sums of `label_sums` for labels k < K, from a column-major chunk X. One label per row,
-/// each in [0, K) (checked by `eigen_assert`).
+/// The sums of `label_sums` for the labels k < K = shifts.cols(), from a column-major chunk X,
+/// each label's rows about its own shift c_k = shifts.col(k) (D×K: the component centres the
+/// labels were assigned by, so that the deviations are small). One label per row, each in
+/// [0, K) (checked by `eigen_assert`).
 ///
 /// The cost is O(N·D) whatever K, where a product with a one-hot N×K matrix costs O(N·K·D).
 /// Blocks of P rows by P columns (P, the SIMD width) are loaded down the columns and transposed
@@ -37,13 +39,14 @@ struct label_sums {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wignored-attributes"  // PacketBlock<__m512d>: as inside Eigen's own headers
 #endif
-[[nodiscard]] inline label_sums sums_by_label(matrix_ref X, const Eigen::RowVectorXd& shift, vector_ref w,
-                                              std::span<const index> labels, index K) {
+[[nodiscard]] inline label_sums sums_by_label(matrix_ref X, const Eigen::MatrixXd& shifts, vector_ref w,
+                                              std::span<const index> labels) {
   namespace ei = Eigen::internal;
   using packet = ei::packet_traits<double>::type;
   constexpr int P = ei::packet_traits<double>::size;
   constexpr index copies = 4;
-  const index N = X.rows(), D = X.cols();
+  const index N = X.rows(), D = X.cols(), K = shifts.cols();
+  eigen_assert(shifts.rows() == D);
   eigen_assert(static_cast<index>(labels.size()) == N);
   eigen_assert(std::all_of(labels.begin(), labels.end(), [K](index l) { return l >= 0 && l < K; }));
   // Column (n mod 4)·K + label holds one copy's sums.
@@ -51,7 +54,7 @@ struct label_sums {
   Eigen::VectorXd weight = Eigen::VectorXd::Zero(copies * K);
   auto column_of = [&](index n) { return (n % copies) * K + labels[static_cast<std::size_t>(n)]; };
   auto add_entry = [&](index n, index d) {
-    const double y = X(n, d) - shift[d];
+    const double y = X(n, d) - shifts(d, labels[static_cast<std::size_t>(n)]);
     first(d, column_of(n)) += w[n] * y;
     second(d, column_of(n)) += w[n] * (y * y);
   };
@@ -59,11 +62,11 @@ struct label_sums {
   for (index n = 0; n < full_rows; n += P) {
     for (index d = 0; d < full_columns; d += P) {
       ei::PacketBlock<packet, P> block;
-      for (int j = 0; j < P; ++j)
-        block.packet[j] = ei::psub(ei::ploadu<packet>(X.col(d + j).data() + n), ei::pset1<packet>(shift[d + j]));
+      for (int j = 0; j < P; ++j) block.packet[j] = ei::ploadu<packet>(X.col(d + j).data() + n);
       ei::ptranspose(block);  // block.packet[i]: row n + i, columns d … d + P − 1
       for (int i = 0; i < P; ++i) {
-        const packet wn = ei::pset1<packet>(w[n + i]), y = block.packet[i];
+        const double* c = shifts.col(labels[static_cast<std::size_t>(n + i)]).data() + d;
+        const packet wn = ei::pset1<packet>(w[n + i]), y = ei::psub(block.packet[i], ei::ploadu<packet>(c));
         double* s1 = first.col(column_of(n + i)).data() + d;
         double* s2 = second.col(column_of(n + i)).data() + d;
         ei::pstoreu(s1, ei::pmadd(wn, y, ei::ploadu<packet>(s1)));

@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   fitter.options.relative_tolerance = 0;
   fitter.options.max_iterations = iterations;
   fitter.options.seed = 1;
+  fitter.options.chunk_rows = 256;  // as in the run docs/scale.md records
   if (cold) fitter.options.on_iteration = [&](int, const emkit::iteration_record&) { drop_cache(path); };
   const emkit::mixture<emkit::gaussian> model{emkit::gaussian{.covariance = emkit::covariance_type::diagonal}};
   t0 = clock::now();

@@ -63,7 +63,7 @@ struct fit_args {
   std::string progress = "auto";  ///< --progress: auto (on a terminal), always or never
   bool quiet = false;             ///< --quiet: print nothing on success (and no progress line)
   bool stream = false;            ///< --stream: read DATA chunk by chunk on every pass, never whole
-  index chunk_rows = 256;         ///< --chunk-rows: rows per chunk of every pass (fit_options::chunk_rows)
+  index chunk_rows = 0;           ///< --chunk-rows: rows per chunk of every pass (fit_options::chunk_rows; 0: by D, K)
   /// Not an option: called with every iteration record of the fit (the progress line).
   std::function<void(int, const iteration_record&)> on_iteration;
   bool distributed = false;  ///< --distributed: one process of an MPI job (`mpirun -np P emkit fit ...`)
@@ -170,7 +170,10 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
                 "Stream DATA (.npy or CSV, not '-') from disk in chunks on every pass instead of loading it: "
                 "memory does not grow with the rows; the result is the same as without --stream");
   fit->add_option("--chunk-rows", args.chunk_rows,
-                  "Rows per chunk of every pass (the unit of threads, of streaming and of the summation order)")
+                  "Rows per chunk of every pass (the unit of threads, of streaming and of the summation order); "
+                  "0: about 16384 values per chunk, by the columns D and components K (1024 rows at D = 16, K = 8; 256 "
+                  "once D or "
+                  "K reaches 33)")
       ->capture_default_str();
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
   fit->add_option("-o,--output", args.output, "Write the fitted model to this JSON file")->required();
@@ -250,7 +253,7 @@ inline void validate_fit_args(const fit_args& a) {
     fail(detail::concat("--reg-covar ", a.reg_covar, ": expected a finite number >= 0"));
   }
   if (a.threads < 0) fail(detail::concat("--threads ", a.threads, ": expected at least 0 (0: all cores)"));
-  if (a.chunk_rows < 1) fail(detail::concat("--chunk-rows ", a.chunk_rows, ": expected at least 1"));
+  if (a.chunk_rows < 0) fail(detail::concat("--chunk-rows ", a.chunk_rows, ": expected at least 0 (0: by D and K)"));
   if (a.stream && a.data == "-") fail("--stream: DATA '-' (standard input) cannot be streamed; give a file");
 }
 
@@ -714,7 +717,8 @@ inline void run_fit_command(const fit_args& a, std::ostream& out) {
   std::optional<data_file> table;
   std::optional<stream_file> stream;
   if (a.stream) {
-    stream.emplace(open_stream(a.data, a.chunk_rows));
+    // The CSV index every 256 rows by default: every chunk size `resolved_chunk_rows` picks is a multiple.
+    stream.emplace(open_stream(a.data, a.chunk_rows > 0 ? a.chunk_rows : 256));
   } else {
     table.emplace(read_data(a.data));
   }

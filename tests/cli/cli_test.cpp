@@ -356,7 +356,7 @@ TEST_F(CliTest, DifferentSeedsGiveDifferentStarts) {
 }
 
 TEST_F(CliTest, ThreadCountDoesNotChangeTheResult) {
-  write_text(path("synthetic.csv"), synthetic_csv(3000));  // 12 chunks of the fused pass
+  write_text(path("synthetic.csv"), synthetic_csv(3000));
   for (const std::string& data : {faithful(), path("synthetic.csv")}) {
     const std::vector<std::string> common = {data, "-k", "3", "--restarts", "2", "--seed", "5"};
     std::vector<std::string> one = common, two = common, all = common;

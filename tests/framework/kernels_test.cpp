@@ -220,7 +220,7 @@ TEST(HardEstep, LabelsAndOneHotRowsAreTheArgmaxAndTotalsTheLogSumExp) {
   const emkit::hard_estep estep;
   std::vector<index> labels(21);
   emkit::estep_totals by_label, by_posterior;
-  estep.assign(L, w, labels, by_label);
+  EXPECT_TRUE(estep.assign(L, w, labels, by_label));  // every row has a posterior
   Eigen::MatrixXd R = L;
   estep.posterior(R, w, by_posterior);
   for (index n = 0; n < L.rows(); ++n) {
@@ -241,6 +241,32 @@ TEST(HardEstep, LabelsAndOneHotRowsAreTheArgmaxAndTotalsTheLogSumExp) {
   for (const emkit::estep_totals& t : {by_label, by_posterior}) {
     EXPECT_NEAR(t.log_likelihood.value(), ll, 1e-12 * std::abs(ll));
     EXPECT_NEAR(t.objective.value(), classification, 1e-12 * std::abs(classification));
+  }
+}
+
+TEST(HardEstep, AssignReportsEveryRowWithoutAPosterior) {
+  // assign returns false for a block with a row of −∞ (its max is −∞) or a NaN in any column (its
+  // log-sum-exp is NaN), whatever the row's weight: the engine then runs the full check, which
+  // throws for a row of positive weight. 19 rows, so that both SIMD blocks and the tail are seen.
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const emkit::hard_estep estep;
+  for (index row : {0, 8, 18}) {
+    for (index column : {0, 3}) {
+      for (const double bad : {-inf, nan}) {
+        Eigen::MatrixXd L = Eigen::MatrixXd::Random(19, 5) * 3.0;
+        if (bad == -inf) {
+          L.row(row).setConstant(-inf);
+        } else {
+          L(row, column) = bad;
+        }
+        Eigen::VectorXd w = Eigen::VectorXd::Ones(19);
+        w[row] = column == 0 ? 0.0 : 1.0;  // a weight of 0 does not hide the row from the report
+        std::vector<index> labels(19);
+        emkit::estep_totals totals;
+        EXPECT_FALSE(estep.assign(L, w, labels, totals)) << "row " << row << ", column " << column << ", " << bad;
+        for (const index l : labels) EXPECT_TRUE(l >= 0 && l < 5);
+      }
+    }
   }
 }
 

@@ -397,7 +397,8 @@ TEST(OnlineFit, SameSeedSameResultOnOneAndTwoThreads) {
     two.execution.n = 2;
     for (auto* f : {&one, &two}) {
       f->options.method = method;
-      f->options.batch_size = 5000;  // 20 chunks of 256: two blocks, so two threads share a batch
+      f->options.batch_size = 5000;
+      f->options.chunk_rows = 256;  // 20 chunks of 256: two blocks, so two threads share a batch
       f->options.seed = 42;
       f->options.epochs = 2;
       f->options.polyak = true;
@@ -419,12 +420,14 @@ TEST(OnlineFit, AlphaOneFromZeroIsTheRunningMeanOfTheBatchStatistics) {
   // γ_t = 1/t with t0 = 0: s_t = (ŝ_1 + … + ŝ_t)/t, forgetting s_0. With a burn-in of all but
   // the last of 8 equal batches, every batch is seen under θ_0 and s_8 = Σ_b ŝ_b·(N/B)/8 is the
   // full-data statistics under θ_0: the one M-step of the epoch is batch EM's first iteration.
-  const Eigen::MatrixXd X = emkit::testing::draw(two_gaussians(), 8000, 7);
+  // Each batch is one of the batch fitter's default chunks (4096 rows at D = 3, K = 2), so that
+  // both sum ℓ(θ_0) over the same chunks in the same order and must agree to the bit.
+  const Eigen::MatrixXd X = emkit::testing::draw(two_gaussians(), 8 * 4096, 7);
   const emkit::mixture<emkit::gaussian> model;
   emkit::online_fitter<> online;
   online.options.alpha = 1.0;
   online.options.t0 = 0.0;
-  online.options.batch_size = 1000;
+  online.options.batch_size = 4096;
   online.options.epochs = 1;
   online.options.burn_in = 7;
   const auto r = online.fit(model, X, 2);

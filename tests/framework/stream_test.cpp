@@ -217,14 +217,33 @@ TEST(Stream, WeightsInMemoryEqualMemoryFit) {
   expect_same_fit(f.fit(model, X, 3, w), f.fit(model, emkit::npy_source(npy, w), 3));
 }
 
+TEST(RowBlocks, DefaultChunksFollowTheWiderOfDataAndLogJointAndBlocksStayBalanced) {
+  using emkit::resolved_chunk_rows;
+  EXPECT_EQ(resolved_chunk_rows(100, 16, 8), 100);  // an explicit size is kept
+  EXPECT_EQ(resolved_chunk_rows(0, 16, 8), 1024);   // 16384 values in rows of 16
+  EXPECT_EQ(resolved_chunk_rows(0, 32, 8), 512);
+  EXPECT_EQ(resolved_chunk_rows(0, 24, 3), 512);   // 682 rounded down to a multiple of 256
+  EXPECT_EQ(resolved_chunk_rows(0, 33, 8), 256);   // 496 rounded down
+  EXPECT_EQ(resolved_chunk_rows(0, 16, 64), 256);  // the log-joint block is the wider
+  EXPECT_EQ(resolved_chunk_rows(0, 2, 256), 256);
+  EXPECT_EQ(resolved_chunk_rows(0, 2, 3), 4096);    // at most 4096
+  EXPECT_EQ(resolved_chunk_rows(0, 5000, 2), 256);  // at least 256
+  // Blocks: 16 chunks, or the chunks of 4096 rows when that is fewer; at most 64 blocks.
+  EXPECT_EQ(emkit::row_blocks::for_rows(100000, 256).chunks_per_block, 16);
+  EXPECT_EQ(emkit::row_blocks::for_rows(100000, 1024).chunks_per_block, 4);
+  EXPECT_EQ(emkit::row_blocks::for_rows(100000, 1024).num_blocks(), 25);
+  EXPECT_EQ(emkit::row_blocks::for_rows(1000, 8).chunks_per_block, 16);
+  EXPECT_EQ(emkit::row_blocks::for_rows(10000000, 1024).num_blocks(), 64);
+}
+
 TEST(Stream, MatrixOverloadOfInitEqualsThePass) {
-  // The policies' matrix overloads are the pass over chunks of 256 on one thread.
+  // The policies' matrix overloads are the pass over a fit's default chunks on one thread.
   const Eigen::MatrixXd X = blobs(N, 2, 7);
   const Eigen::VectorXd w = Eigen::VectorXd::Ones(N);
   emkit::random_engine a = emkit::make_engine(3, 0), b = emkit::make_engine(3, 0);
   const auto direct = std::get<emkit::nearest_centers>(emkit::kmeans_plus_plus{}.initialize(X, w, 4, a)).centers;
   const emkit::memory_source source(X, w);
-  const emkit::row_blocks blocks = emkit::row_blocks::for_rows(N, 256);
+  const emkit::row_blocks blocks = emkit::row_blocks::for_rows(N, emkit::resolved_chunk_rows(0, X.cols(), 4));
   const emkit::chunk_pass pass(source, blocks, emkit::serial_reduce{blocks});
   const auto via_pass = std::get<emkit::nearest_centers>(emkit::kmeans_plus_plus{}.initialize(pass, 4, b)).centers;
   EXPECT_TRUE(direct == via_pass);

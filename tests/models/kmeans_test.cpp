@@ -212,13 +212,16 @@ TEST(FixedSphericalGaussian, BatchedAccumulateEqualsPerComponentAccumulate) {
 }
 
 TEST(FixedSphericalGaussian, LabelledAccumulateEqualsTheLongDoubleStatisticsOfEachLabelsRows) {
-  // Each label's rows are summed about its centre. Near the origin the centres are near their
-  // rows and the shifted sums are used. At 1e8 with the last ten rows moved back to the origin
-  // and every centre left at the origin, labels 0 and 1 (which alternate over the first 43
-  // rows) sit 1e8 from their centre: their deviations carry ~1e-8 of rounding against a spread of
-  // ~1, the accuracy test rejects the shifted sums, and they are recomputed from their own rows;
-  // label 2 (the last ten rows) keeps the shifted sums. All must give each label's weight, mean
-  // and scatter: with the fallback disabled, the 1e8 case misses the scatter by far more than 1e-12.
+  // Each label's rows are summed about its own centre (each label a different one, so a shift
+  // taken from the wrong label fails). Near the origin the centres are near their rows and the
+  // shifted sums are used. At 1e8 with the last ten rows moved back to the origin and every
+  // centre left near the origin, labels 0 and 1 (which alternate over the first 43 rows) sit 1e8
+  // from their centre: their deviations carry ~1e-8 of rounding against a spread of ~1, the
+  // accuracy test rejects the shifted sums, and they are recomputed from their own rows; label 2
+  // (the last ten rows) keeps the shifted sums. All must give each label's weight, mean and
+  // scatter: with the fallback disabled, the 1e8 case misses the scatter by far more than 1e-12.
+  // (The test's second condition, the mean's rounding against the spread, is implied by the
+  // scatter's for D ≤ 512, so at D = 3 it is the scatter's that sends labels 0 and 1 back.)
   const emkit::fixed_spherical_gaussian family;
   for (const double offset : {0.0, 1e8}) {
     Eigen::MatrixXd X = four_blobs(53, 21, offset);
@@ -226,7 +229,10 @@ TEST(FixedSphericalGaussian, LabelledAccumulateEqualsTheLongDoubleStatisticsOfEa
     const Eigen::VectorXd w = (Eigen::VectorXd::Random(53).array() + 1.2) / 2.0;
     std::vector<Eigen::Index> labels(53);
     for (Eigen::Index n = 0; n < 53; ++n) labels[static_cast<std::size_t>(n)] = n >= 43 ? 2 : n % 2;  // 3 stays empty
-    std::vector<emkit::fixed_spherical_gaussian_params> centres(4, {Eigen::Vector3d(0.5, -0.5, 1.0)});
+    const std::vector<emkit::fixed_spherical_gaussian_params> centres{{Eigen::Vector3d(0.5, -0.5, 1.0)},
+                                                                      {Eigen::Vector3d(2.0, 1.0, 0.5)},
+                                                                      {Eigen::Vector3d(1.0, 1.5, 2.0)},
+                                                                      {Eigen::Vector3d(3.0, 3.0, 3.0)}};
     std::vector<emkit::fixed_spherical_gaussian_stats> stats(4);
     family.accumulate_labels(std::span<const emkit::fixed_spherical_gaussian_params>(centres), X, w, labels,
                              std::span<emkit::fixed_spherical_gaussian_stats>(stats));

@@ -131,7 +131,7 @@ TEST(BadInput, EveryFitOptionOutOfRangeIsNamed) {
   expect_named([](emkit::fit_options& o) { o.relative_tolerance = 1.0; }, "relative_tolerance = 1, expected in [0, 1)");
   expect_named([](emkit::fit_options& o) { o.relative_tolerance = nan; }, "relative_tolerance = nan");
   expect_named([](emkit::fit_options& o) { o.restarts = 0; }, "restarts = 0, expected >= 1");
-  expect_named([](emkit::fit_options& o) { o.chunk_rows = 0; }, "chunk_rows = 0, expected >= 1");
+  expect_named([](emkit::fit_options& o) { o.chunk_rows = -1; }, "chunk_rows = -1, expected >= 0");
   expect_named([](emkit::fit_options& o) { o.monitor.relative_tolerance = -1; }, "monitor.relative_tolerance = -1");
   expect_named([](emkit::fit_options& o) { o.monitor.relative_tolerance = nan; }, "monitor.relative_tolerance = nan");
 }

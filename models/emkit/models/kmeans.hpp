@@ -201,8 +201,8 @@ struct fixed_spherical_gaussian {
   /// stats[k] += the statistics of the rows labelled k (the hard E-step's assignment under the
   /// components `ps`), each weighted by w_n: as `accumulate_all` with a one-hot W, but with the
   /// moments grouped by label (`sums_by_label`, O(N·D)) instead of the product with W, and each
-  /// label's rows shifted by their own centre μ_k (the rule of DESIGN.md: the rows assigned to
-  /// μ_k are the ones nearest it, so the deviations are small and no pass finds a chunk mean).
+  /// label's rows shifted by their own centre μ_k (the component's previous mean: the rows assigned
+  /// to μ_k are the ones nearest it, so the deviations are small, and no pass finds a chunk mean).
   void accumulate_labels(std::span<const params_type> ps, matrix_ref X, vector_ref w, std::span<const index> labels,
                          std::span<stats_type> stats) const {
     if (X.rows() == 0) return;
@@ -235,7 +235,7 @@ struct fixed_spherical_gaussian {
   /// trusted (`shifted_statistics_accurate` on the mean; the scatter's own cancellation bound),
   /// the component is recomputed from its own rows of positive weight (`deviations_from_mean`)
   /// with the weights `weights_of(k)` = W(·, k); under the hard E-step each row enters one
-  /// component only, so that pass costs O(N·D).
+  /// component only, so that pass costs O(N·D) for each component recomputed.
   template <class ShiftOf, class SpreadOf, class WeightsOf>
   void add_shifted_statistics(matrix_ref X, ShiftOf&& shift_of, SpreadOf&& spread_of, const Eigen::MatrixXd& sums,
                               const Eigen::RowVectorXd& mass, WeightsOf&& weights_of,

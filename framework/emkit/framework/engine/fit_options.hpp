@@ -22,7 +22,10 @@ struct fit_options {
   double relative_tolerance = 1e-8;
   int restarts = 1;        ///< independent initialisations; the best objective is kept
   std::uint64_t seed = 0;  ///< restart r draws from stream r of this seed
-  index chunk_rows = 256;  ///< rows per chunk of the fused pass (cache-sized)
+  /// Rows per chunk of every pass: the unit of threads, of streaming and of the summation order.
+  /// 0 (the default): about 16384 values per chunk, by D and K (`resolved_chunk_rows`: 1024 rows
+  /// at D = 16, K = 8; 256 once D or K reaches 33).
+  index chunk_rows = 0;
   monitor_options monitor{};
   /// Called on the fitting thread with the restart (0-based) and each record as it is appended
   /// to that restart's trace: iteration 0 (the initial parameters), then every EM iteration.
@@ -35,7 +38,7 @@ struct fit_options {
     check_option(relative_tolerance >= 0 && relative_tolerance < 1, "fit_options", "relative_tolerance",
                  relative_tolerance, "in [0, 1)");
     check_option(restarts >= 1, "fit_options", "restarts", restarts, ">= 1");
-    check_option(chunk_rows >= 1, "fit_options", "chunk_rows", chunk_rows, ">= 1");
+    check_option(chunk_rows >= 0, "fit_options", "chunk_rows", chunk_rows, ">= 0 (0: by D and K)");
     check_option(monitor.relative_tolerance >= 0, "fit_options", "monitor.relative_tolerance",
                  monitor.relative_tolerance, ">= 0");
   }

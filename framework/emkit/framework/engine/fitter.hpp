@@ -244,7 +244,7 @@ struct fitter {
     if constexpr (requires { init.validate(); }) init.validate();
     check_shape(source.rows() >= 1, "fit", "X.rows()", source.rows(), ">= 1 observation");
     check_shape(source.cols() >= 1, "fit", "X.cols()", source.cols(), ">= 1 column");
-    check_source(model, source);
+    check_source(model, source, K);
     check_components(K, source.rows(), "fit");
     return fit_checked(model, source, K, start);
   }
@@ -277,8 +277,9 @@ struct fitter {
   /// values, finite non-negative weights with a positive total, `model.validate_data`. The
   /// earliest bad row is reported, whichever thread finds it.
   template <class M, DataSource S>
-  void check_source(const M& model, const S& source) const {
-    const row_blocks blocks = row_blocks::for_rows(source.rows(), options.chunk_rows);
+  void check_source(const M& model, const S& source, index K) const {
+    const row_blocks blocks =
+        row_blocks::for_rows(source.rows(), resolved_chunk_rows(options.chunk_rows, source.cols(), K));
     const detail::first_data_error found = detail::reduce_chunks<detail::first_data_error>(
         execution, blocks, [] { return detail::first_data_error{}; },
         [&](row_range r, detail::first_data_error& acc) {
@@ -329,7 +330,8 @@ struct fitter {
   template <LatentModel M, DataSource S>
   fit_result<typename M::params_type> fit_checked(const M& model, const S& source, index K,
                                                   std::chrono::steady_clock::time_point start) const {
-    const row_blocks blocks = row_blocks::for_rows(source.rows(), options.chunk_rows);
+    const row_blocks blocks =
+        row_blocks::for_rows(source.rows(), resolved_chunk_rows(options.chunk_rows, source.cols(), K));
     const detail::chunk_reader<M, S> reader(model, source);  // in memory: the cache, once per data set
     const auto pass = init_pass_over(source, blocks);
     fit_result<typename M::params_type> best;

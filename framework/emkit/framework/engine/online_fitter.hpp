@@ -74,8 +74,10 @@ struct online_options {
   /// an epoch ≥ `epochs` averages the last epoch only.
   int polyak_from_epoch = -1;
   std::uint64_t seed = 0;  ///< the initialisation uses stream 0 of it (as restart 0 of `fitter`)
-  index chunk_rows = 256;  ///< rows per chunk within a batch (cache-sized)
-  index init_rows = 0;     ///< the init policy sees rows [0, init_rows); 0: all rows
+  /// Rows per chunk within a batch; 0 (the default): by D and K as `fit_options::chunk_rows`
+  /// (`resolved_chunk_rows`), so that θ_0 is the batch fitter's.
+  index chunk_rows = 0;
+  index init_rows = 0;  ///< the init policy sees rows [0, init_rows); 0: all rows
   /// The log-likelihood of all the data at θ_0 and after every epoch: one extra pass each, not
   /// counted in `online_record::passes`. Without it only the returned θ is evaluated (one pass).
   bool evaluate = true;
@@ -88,7 +90,7 @@ struct online_options {
     check_option(epochs >= 1, where, "epochs", epochs, ">= 1");
     check_option(burn_in >= 0, where, "burn_in", burn_in, ">= 0");
     check_option(polyak_from_epoch >= -1, where, "polyak_from_epoch", polyak_from_epoch, ">= 0, or -1 (epochs / 2)");
-    check_option(chunk_rows >= 1, where, "chunk_rows", chunk_rows, ">= 1");
+    check_option(chunk_rows >= 0, where, "chunk_rows", chunk_rows, ">= 0 (0: by D and K)");
     check_option(init_rows >= 0, where, "init_rows", init_rows, ">= 0 (0: all rows)");
   }
 };
@@ -382,7 +384,8 @@ struct online_fitter {
   template <class M, class Batch>
   pass_type<M> batch_pass(const M& model, const typename M::params_type& theta, const Batch& batch, index K) const {
     const Eigen::MatrixXd cache = model.prepare(batch.X);
-    const row_blocks blocks = row_blocks::for_rows(batch.X.rows(), options.chunk_rows);
+    const row_blocks blocks =
+        row_blocks::for_rows(batch.X.rows(), resolved_chunk_rows(options.chunk_rows, batch.X.cols(), K));
     return detail::reduce_chunks<pass_type<M>>(
         execution, blocks,
         [&] {
@@ -407,7 +410,8 @@ struct online_fitter {
                                                const initial_assignment& first) const {
     using acc_type = typename M::accumulator_type;
     const Eigen::MatrixXd cache = model.prepare(batch.X);
-    const row_blocks blocks = row_blocks::for_rows(batch.X.rows(), options.chunk_rows);
+    const row_blocks blocks =
+        row_blocks::for_rows(batch.X.rows(), resolved_chunk_rows(options.chunk_rows, batch.X.cols(), K));
     return detail::reduce_chunks<acc_type>(
         execution, blocks, [&] { return model.make_accumulator(K); },
         [&](row_range r, acc_type& acc) {

@@ -115,11 +115,12 @@ std::vector<double> pass_sums(const Pass& pass, std::size_t count, const F& f) {
 }
 
 /// The serial pass over an in-memory X and w that the matrix overloads of the policies use:
-/// the chunks and merge order of a fit with the default `chunk_rows` (256).
+/// the chunks and merge order of a fit of K components with the default `chunk_rows`
+/// (`resolved_chunk_rows`).
 template <class F>
-decltype(auto) with_memory_pass(matrix_ref X, vector_ref w, F&& f) {
+decltype(auto) with_memory_pass(matrix_ref X, vector_ref w, index K, F&& f) {
   const memory_source source(X, w);
-  const row_blocks blocks = row_blocks::for_rows(X.rows(), 256);
+  const row_blocks blocks = row_blocks::for_rows(X.rows(), resolved_chunk_rows(0, X.cols(), K));
   const chunk_pass pass(source, blocks, serial_reduce{blocks});
   return f(pass);
 }
@@ -140,9 +141,9 @@ struct kmeans_plus_plus {
   /// Throws `invalid_option` naming `local_trials` when it is negative.
   void validate() const { check_option(local_trials >= 0, "kmeans_plus_plus", "local_trials", local_trials, ">= 0"); }
 
-  /// The centres for the rows of X with weights w (a serial pass in chunks of 256 rows).
+  /// The centres for the rows of X with weights w (a serial pass in a fit's default chunks).
   [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
-    return detail::with_memory_pass(X, w, [&](const auto& pass) { return initialize(pass, K, rng); });
+    return detail::with_memory_pass(X, w, K, [&](const auto& pass) { return initialize(pass, K, rng); });
   }
 
   /// The centres for the chunks of `pass` (a `chunk_pass`).
@@ -200,7 +201,7 @@ struct kmeans_plus_plus {
 /// rows of those ranks: memory O(K), the same rows as a shuffle of an index vector.
 struct random_rows {
   [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
-    return detail::with_memory_pass(X, w, [&](const auto& pass) { return initialize(pass, K, rng); });
+    return detail::with_memory_pass(X, w, K, [&](const auto& pass) { return initialize(pass, K, rng); });
   }
 
   /// The centres for the chunks of `pass` (a `chunk_pass`).

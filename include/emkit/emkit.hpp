@@ -6,6 +6,7 @@
 #include <emkit/version.hpp>
 
 #include <emkit/framework/engine/fitter.hpp>
+#include <emkit/framework/engine/online_fitter.hpp>
 #include <emkit/framework/engine/predict.hpp>
 #include <emkit/framework/estep/hard_estep.hpp>
 #include <emkit/framework/estep/soft_estep.hpp>

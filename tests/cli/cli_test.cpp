@@ -1427,6 +1427,19 @@ TEST_F(CliTest, EmptyComponentOptionKeepsDropsOrReseeds) {
   EXPECT_FALSE(fs::exists(path("bad.json")));
 }
 
+TEST_F(CliTest, AnOutOfRangeNumberIsQuotedAsTyped) {
+  // Numbers in messages are written in the shortest form that reads back as the same value:
+  // 0.4, not 0.40000000000000002.
+  const run_result bad = run({"fit", faithful(), "-k", "2", "--online", "--alpha", "0.4", "-o", path("bad.json")});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_THAT(bad.err, HasSubstr("--alpha 0.4: expected (0.5, 1]"));
+  EXPECT_FALSE(fs::exists(path("bad.json")));
+  const run_result tol = run({"fit", faithful(), "-k", "2", "--tol", "1.1", "-o", path("bad.json")});
+  EXPECT_NE(tol.status, 0);
+  EXPECT_THAT(tol.err, HasSubstr("1.1")) << tol.err;
+  EXPECT_THAT(tol.err, Not(HasSubstr("1.1000000000000001"))) << tol.err;
+}
+
 TEST_F(CliTest, LoadingAFileThatIsNotThereNamesIt) {
   try {
     (void)cli::load(path("absent.json"));

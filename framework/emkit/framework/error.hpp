@@ -6,11 +6,13 @@
 /// numerical outcomes inside a fit are data in the `summary`. Every message
 /// names the function or place, the argument, its value and what was expected.
 
+#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace emkit {
 
@@ -52,11 +54,26 @@ class monitor_violation : public error {
 };
 
 namespace detail {
+/// Writes one part of a message: a floating-point value in the shortest form that reads back
+/// as the same value (`std::to_chars`: 0.4, not 0.40000000000000002), anything else as `<<`
+/// writes it.
+template <class T>
+void write_part(std::ostringstream& out, const T& part) {
+  if constexpr (std::is_floating_point_v<T>) {
+    char text[64];  // the longest shortest form of a long double is under 50 characters
+    const std::to_chars_result written = std::to_chars(text, text + sizeof text, part);
+    out.write(text, written.ptr - text);
+  } else {
+    out << part;
+  }
+}
+
+/// The parts of a message, written one after the other (`write_part`).
 template <class... Parts>
 std::string concat(const Parts&... parts) {
   std::ostringstream out;
   out.precision(17);
-  (out << ... << parts);
+  (write_part(out, parts), ...);
   return out.str();
 }
 }  // namespace detail

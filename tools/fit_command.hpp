@@ -558,14 +558,13 @@ template <class Data>
 }
 
 /// `measure_fit` of a streamed file: N and, for K-means, the inertia by `emkit::inertia`'s
-/// computation (chunks of 256 rows, the batched distances, the nearest centre's distance
-/// recomputed directly, one compensated sum in row order), reading the chunks from the file.
+/// computation (chunks of 256 rows, each by `emkit::detail::add_chunk_inertia`, one compensated
+/// sum in row order), reading the chunks from the file.
 [[nodiscard]] inline fit_measures measure_stream_fit(const fitted_model& m, const stream_file& data) {
   fit_measures out;
   out.n_observations = data.rows();
   const auto* km = std::get_if<fitted<kmeans_mixture>>(&m);
   if (km == nullptr) return out;
-  const fixed_spherical_gaussian family{};
   const std::span<const fixed_spherical_gaussian_params> ps(km->params.components);
   compensated_sum total;
   std::visit(
@@ -574,18 +573,8 @@ template <class Data>
         chunk_buffer buffer;
         Eigen::MatrixXd D2;
         for (index begin = 0; begin < source.rows(); begin += chunk) {
-          const row_range r{begin, std::min(chunk, source.rows() - begin)};
-          const chunk_view v = buffer.read(source, r);
-          D2.resize(r.rows, km->params.size());
-          family.squared_distances_all(ps, v.X, D2);
-          for (index n = 0; n < r.rows; ++n) {
-            if (v.w[n] == 0.0) continue;
-            index best = 0;
-            for (index k = 1; k < D2.cols(); ++k)
-              if (D2(n, k) < D2(n, best)) best = k;
-            const double d2 = (v.X.row(n).transpose() - ps[static_cast<std::size_t>(best)].mean).squaredNorm();
-            total += v.w[n] * d2;
-          }
+          const chunk_view v = buffer.read(source, {begin, std::min(chunk, source.rows() - begin)});
+          detail::add_chunk_inertia(ps, v.X, v.w, D2, total);
         }
       },
       data.source);

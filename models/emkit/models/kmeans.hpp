@@ -295,6 +295,28 @@ using kmeans_fitter = fitter<hard_estep, I, X>;
   return C;
 }
 
+namespace detail {
+/// total += Σ_n w_n ‖x_n − μ_k̂‖² over the rows of one chunk, k̂ the nearest centre by the batched
+/// distances (ties to the lowest index, as the hard E-step) and its distance then recomputed
+/// directly, so that the value is exact to rounding even far from the origin; rows of weight 0
+/// are skipped. `D2` is scratch for the chunk's distances. One chunk of `inertia`, and of the
+/// command line's inertia of a streamed file.
+inline void add_chunk_inertia(std::span<const fixed_spherical_gaussian_params> ps, matrix_ref X, vector_ref w,
+                              Eigen::MatrixXd& D2, compensated_sum& total) {
+  const fixed_spherical_gaussian family{};
+  D2.resize(X.rows(), static_cast<index>(ps.size()));
+  family.squared_distances_all(ps, X, D2);
+  for (index n = 0; n < X.rows(); ++n) {
+    if (w[n] == 0.0) continue;
+    index best = 0;
+    for (index k = 1; k < D2.cols(); ++k)
+      if (D2(n, k) < D2(n, best)) best = k;
+    const double d2 = (X.row(n).transpose() - ps[static_cast<std::size_t>(best)].mean).squaredNorm();
+    total += w[n] * d2;
+  }
+}
+}  // namespace detail
+
 /// The weighted inertia J = Σ_n w_n min_k ‖x_n − μ_k‖², from the data: a pass in chunks where
 /// the nearest centre is found with the batched distances (one matrix product per chunk, ties
 /// to the lowest index, as the hard E-step) and its distance is then recomputed directly as
@@ -308,22 +330,12 @@ using kmeans_fitter = fitter<hard_estep, I, X>;
               "the model's dimension " + std::to_string(theta.dimension));
   check_option(theta.size() >= 1, "inertia", "number of centres", theta.size(), ">= 1");
   constexpr index chunk = 256;
-  const fixed_spherical_gaussian family{};
   const std::span<const fixed_spherical_gaussian_params> ps(theta.components);
   compensated_sum total;
   Eigen::MatrixXd D2;
   for (index begin = 0; begin < X.rows(); begin += chunk) {
     const index rows = std::min(chunk, X.rows() - begin);
-    D2.resize(rows, theta.size());
-    family.squared_distances_all(ps, X.middleRows(begin, rows), D2);
-    for (index n = 0; n < rows; ++n) {
-      if (w[begin + n] == 0.0) continue;
-      index best = 0;
-      for (index k = 1; k < D2.cols(); ++k)
-        if (D2(n, k) < D2(n, best)) best = k;
-      const double d2 = (X.row(begin + n).transpose() - ps[static_cast<std::size_t>(best)].mean).squaredNorm();
-      total += w[begin + n] * d2;
-    }
+    detail::add_chunk_inertia(ps, X.middleRows(begin, rows), w.segment(begin, rows), D2, total);
   }
   return total.value();
 }

@@ -171,9 +171,8 @@ inline CLI::App* add_fit_command(CLI::App& app, fit_args& args) {
                 "memory does not grow with the rows; the result is the same as without --stream");
   fit->add_option("--chunk-rows", args.chunk_rows,
                   "Rows per chunk of every pass (the unit of threads, of streaming and of the summation order); "
-                  "0: about 16384 values per chunk, by the columns D and components K (1024 rows at D = 16, K = 8; 256 "
-                  "once D or "
-                  "K reaches 33)")
+                  "0: about 16384 values per chunk, by the columns D and components K "
+                  "(1024 rows at D = 16, K = 8; 256 once D or K reaches 33)")
       ->capture_default_str();
   fit->add_option("--trace", args.trace, "Write the per-iteration record of the returned fit to this CSV file");
   fit->add_option("-o,--output", args.output, "Write the fitted model to this JSON file")->required();

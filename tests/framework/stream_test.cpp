@@ -243,7 +243,7 @@ TEST(Stream, MatrixOverloadOfInitEqualsThePass) {
   emkit::random_engine a = emkit::make_engine(3, 0), b = emkit::make_engine(3, 0);
   const auto direct = std::get<emkit::nearest_centers>(emkit::kmeans_plus_plus{}.initialize(X, w, 4, a)).centers;
   const emkit::memory_source source(X, w);
-  const emkit::row_blocks blocks = emkit::row_blocks::for_rows(N, emkit::resolved_chunk_rows(0, X.cols(), 4));
+  const emkit::row_blocks blocks = emkit::row_blocks::for_fit(N, 0, X.cols(), 4);
   const emkit::chunk_pass pass(source, blocks, emkit::serial_reduce{blocks});
   const auto via_pass = std::get<emkit::nearest_centers>(emkit::kmeans_plus_plus{}.initialize(pass, 4, b)).centers;
   EXPECT_TRUE(direct == via_pass);

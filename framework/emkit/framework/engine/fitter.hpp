@@ -153,9 +153,9 @@ void fused_chunk(const E& estep, const M& model, const typename M::params_type& 
   Eigen::MatrixXd L(X.rows(), K);
   model.log_joint(theta, X, C, L);
   if constexpr (LabelledHardEStep<E, M>) {
-    // A hard E-step and a model that accumulates by label: no one-hot responsibilities. The
-    // labels' log-sum-exps are finite exactly when every row has a posterior (a row of −∞ or
-    // with a NaN gives −∞ or NaN), so the full check runs only when one is not.
+    // A hard E-step and a model that accumulates by label: no one-hot responsibilities. `assign`
+    // reports every row without a posterior (its maximum −∞, or a NaN in its log-sum-exp), so
+    // the full check runs only then.
     std::vector<index> labels(static_cast<std::size_t>(X.rows()));
     if (!estep.assign(L, w, labels, acc.totals)) check_log_joint(L, w, first_row, where);
     model.accumulate_labels(theta, X, C, w, labels, acc.stats);
@@ -278,8 +278,7 @@ struct fitter {
   /// earliest bad row is reported, whichever thread finds it.
   template <class M, DataSource S>
   void check_source(const M& model, const S& source, index K) const {
-    const row_blocks blocks =
-        row_blocks::for_rows(source.rows(), resolved_chunk_rows(options.chunk_rows, source.cols(), K));
+    const row_blocks blocks = row_blocks::for_fit(source.rows(), options.chunk_rows, source.cols(), K);
     const detail::first_data_error found = detail::reduce_chunks<detail::first_data_error>(
         execution, blocks, [] { return detail::first_data_error{}; },
         [&](row_range r, detail::first_data_error& acc) {
@@ -330,8 +329,7 @@ struct fitter {
   template <LatentModel M, DataSource S>
   fit_result<typename M::params_type> fit_checked(const M& model, const S& source, index K,
                                                   std::chrono::steady_clock::time_point start) const {
-    const row_blocks blocks =
-        row_blocks::for_rows(source.rows(), resolved_chunk_rows(options.chunk_rows, source.cols(), K));
+    const row_blocks blocks = row_blocks::for_fit(source.rows(), options.chunk_rows, source.cols(), K);
     const detail::chunk_reader<M, S> reader(model, source);  // in memory: the cache, once per data set
     const auto pass = init_pass_over(source, blocks);
     fit_result<typename M::params_type> best;

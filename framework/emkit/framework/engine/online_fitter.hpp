@@ -384,8 +384,7 @@ struct online_fitter {
   template <class M, class Batch>
   pass_type<M> batch_pass(const M& model, const typename M::params_type& theta, const Batch& batch, index K) const {
     const Eigen::MatrixXd cache = model.prepare(batch.X);
-    const row_blocks blocks =
-        row_blocks::for_rows(batch.X.rows(), resolved_chunk_rows(options.chunk_rows, batch.X.cols(), K));
+    const row_blocks blocks = row_blocks::for_fit(batch.X.rows(), options.chunk_rows, batch.X.cols(), K);
     return detail::reduce_chunks<pass_type<M>>(
         execution, blocks,
         [&] {
@@ -410,8 +409,7 @@ struct online_fitter {
                                                const initial_assignment& first) const {
     using acc_type = typename M::accumulator_type;
     const Eigen::MatrixXd cache = model.prepare(batch.X);
-    const row_blocks blocks =
-        row_blocks::for_rows(batch.X.rows(), resolved_chunk_rows(options.chunk_rows, batch.X.cols(), K));
+    const row_blocks blocks = row_blocks::for_fit(batch.X.rows(), options.chunk_rows, batch.X.cols(), K);
     return detail::reduce_chunks<acc_type>(
         execution, blocks, [&] { return model.make_accumulator(K); },
         [&](row_range r, acc_type& acc) {

@@ -53,6 +53,13 @@ struct row_blocks {
     return {n, chunk_rows, std::max(least, (chunks + max_blocks - 1) / max_blocks)};
   }
 
+  /// The cut of a fit of K components to n rows of D columns whose `chunk_rows` option is
+  /// `requested` (0: by D and K, `resolved_chunk_rows`): every pass of a fit, its checks and its
+  /// initialisation, batch or online, cuts the rows by this one rule.
+  [[nodiscard]] static row_blocks for_fit(index n, index requested, index D, index K) {
+    return for_rows(n, resolved_chunk_rows(requested, D, K));
+  }
+
   [[nodiscard]] index block_rows() const { return chunk_rows * chunks_per_block; }
   [[nodiscard]] index num_blocks() const { return n == 0 ? 0 : (n + block_rows() - 1) / block_rows(); }
 

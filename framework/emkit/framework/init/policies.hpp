@@ -120,7 +120,7 @@ std::vector<double> pass_sums(const Pass& pass, std::size_t count, const F& f) {
 template <class F>
 decltype(auto) with_memory_pass(matrix_ref X, vector_ref w, index K, F&& f) {
   const memory_source source(X, w);
-  const row_blocks blocks = row_blocks::for_rows(X.rows(), resolved_chunk_rows(0, X.cols(), K));
+  const row_blocks blocks = row_blocks::for_fit(X.rows(), 0, X.cols(), K);
   const chunk_pass pass(source, blocks, serial_reduce{blocks});
   return f(pass);
 }

@@ -76,7 +76,7 @@ void direct_distance_block(matrix_ref X, const Eigen::MatrixXd& M, Scale& scale,
 /// (32 registers, AVX-512), 2P rows by 4 centres otherwise, then 4 and one centre at a time. Every
 /// entry is summed over d in order (rows past the last full block one at a time, where the
 /// compiler may fuse multiply and add differently, so they can differ in the last bit; the
-/// chunking, and so the result, depends on N only). Per 10⁵ rows at
+/// chunking, and so the result, never depends on the thread count). Per 10⁵ rows at
 /// D = 16, K = 8 on AVX-512, chunks read once before: 0.41–0.51 ms with 16 × 8 blocks, 0.57–0.66
 /// with 8 × 4; the earlier form, which added each column into the output in memory, took
 /// 0.9–1.6 ms, varying with where the buffers fell relative to 4 KiB (its loads of x waited on

@@ -29,9 +29,9 @@
 #include <Eigen/Core>
 #include <Eigen/LU>
 
-#include "../../tools/plot_geometry.hpp"
-#include "../../tools/plot_scripts.hpp"
-#include "../../tools/progress.hpp"
+#include <emkit/cli/plot_geometry.hpp>
+#include <emkit/cli/plot_scripts.hpp>
+#include <emkit/cli/progress.hpp>
 #include "../support/cli_harness.hpp"
 
 #ifndef EMKIT_BINARY

@@ -30,7 +30,8 @@
 #include <emkit/framework/io/csv.hpp>
 #include <emkit/models/verify/verify.hpp>
 
-#include "../../tools/model_file.hpp"
+#include <emkit/cli/model_file.hpp>
+#include "../support/cli_models.hpp"
 #include "../support/cli_harness.hpp"
 
 #ifndef EMKIT_BINARY
@@ -147,7 +148,7 @@ TEST_F(CliResearchTest, PredictAgreesWithTheLibrary) {
   ASSERT_EQ(labels.size(), static_cast<std::size_t>(faithful_rows));
   const emkit::cli::loaded_model m = emkit::cli::load(model);
   const Eigen::MatrixXd X = faithful_values();
-  const auto& f = std::get<emkit::cli::fitted<emkit::cli::gaussian_mixture>>(m.model);
+  const auto& f = emkit::cli::get<emkit::cli::gaussian_mixture>(*m.model);
   const Eigen::VectorX<emkit::index> expected = emkit::predict(f.model, f.params, X);
   for (int n = 0; n < faithful_rows; ++n) EXPECT_EQ(labels[n], std::to_string(expected[n])) << "row " << n;
 }
@@ -157,7 +158,7 @@ TEST_F(CliResearchTest, PredictProbaPrintsThePosterior) {
   const auto rows = numbers_of(ok({"predict", model, faithful(), "--proba"}));
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(faithful_rows));
   const emkit::cli::loaded_model m = emkit::cli::load(model);
-  const auto& f = std::get<emkit::cli::fitted<emkit::cli::gaussian_mixture>>(m.model);
+  const auto& f = emkit::cli::get<emkit::cli::gaussian_mixture>(*m.model);
   const Eigen::MatrixXd R = emkit::predict_proba(f.model, f.params, faithful_values());
   for (int n = 0; n < faithful_rows; ++n) {
     ASSERT_EQ(rows[n].size(), 2u);
@@ -206,7 +207,7 @@ TEST_F(CliResearchTest, ScoreSumsToTheModelLogLikelihood) {
   EXPECT_LE(std::abs(sum.value() - ll), 1e-9 * std::abs(ll)) << sum.value() << " vs " << ll;
 
   const emkit::cli::loaded_model m = emkit::cli::load(model);
-  const auto& f = std::get<emkit::cli::fitted<emkit::cli::gaussian_mixture>>(m.model);
+  const auto& f = emkit::cli::get<emkit::cli::gaussian_mixture>(*m.model);
   const Eigen::VectorXd s = emkit::score_samples(f.model, f.params, faithful_values());
   // To the last bits: the program and this test are compiled apart (the test keeps assertions).
   for (int n = 0; n < faithful_rows; ++n) EXPECT_NEAR(rows[n][0], s[n], 1e-12 * std::abs(s[n]));
@@ -270,7 +271,7 @@ TEST_F(CliResearchTest, SampleIsDeterministicInTheSeed) {
 
   // The same draws as the library's, with their labels.
   const emkit::cli::loaded_model m = emkit::cli::load(model);
-  const auto& f = std::get<emkit::cli::fitted<emkit::cli::gaussian_mixture>>(m.model);
+  const auto& f = emkit::cli::get<emkit::cli::gaussian_mixture>(*m.model);
   const emkit::mixture_draws draws = emkit::sample(f.model, f.params, 50, 7);
   const std::vector<std::string> labelled = lines_of(ok({"sample", model, "-n", "50", "--seed", "7", "--labels"}));
   EXPECT_EQ(labelled[0], "eruptions,waiting,label");
@@ -475,7 +476,7 @@ TEST_F(CliResearchTest, VerifyJsonAgreesWithTheLibraryAndTheTheory) {
   const std::string model = fit({faithful(), "-k", "2", "--seed", "3", "--tol", "1e-14"});
   const json j = json::parse(ok({"verify", model, faithful(), "--json"}));
   const emkit::cli::loaded_model m = emkit::cli::load(model);
-  const auto& f = std::get<emkit::cli::fitted<emkit::cli::gaussian_mixture>>(m.model);
+  const auto& f = emkit::cli::get<emkit::cli::gaussian_mixture>(*m.model);
   const emkit::verify_report lib = emkit::verify(f.model, f.params, faithful_values());
   EXPECT_EQ(j["family"], "gaussian");
   EXPECT_EQ(j["gradient_norm"].get<double>(), lib.gradient_norm);

@@ -729,9 +729,19 @@ TEST(ProductValidation, ABlockFamilysDataErrorNamesTheDataColumn) {
   bad.blocks[1].family = emkit::poisson{.rate_floor = 0.0};
   EXPECT_THAT(message_of<emkit::invalid_option>([&] { bad.validate_data(good); }),
               AllOf(HasSubstr("block 1 (poisson, columns 2-4)"), HasSubstr("rate_floor")));
-  // The message rewrite touches only the first "X(row, col)".
-  EXPECT_EQ(emkit::detail::shift_reported_column("f: X(3, 12) = 4, see X(1, 1)", 5), "f: X(3, 17) = 4, see X(1, 1)");
-  EXPECT_EQ(emkit::detail::shift_reported_column("no position here", 5), "no position here");
+  // The error carries the data's row, column and value as fields, not only in its message.
+  X = good;
+  X(4, 8) = 2.0;
+  try {
+    model.validate_data(X);
+    ADD_FAILURE() << "validate_data accepted 2 in a Bernoulli block";
+  } catch (const emkit::data_error& e) {
+    ASSERT_TRUE(e.entry().has_value());
+    EXPECT_EQ(e.entry()->row, 4);
+    EXPECT_EQ(e.entry()->column, 8);
+    EXPECT_EQ(e.entry()->value, 2.0);
+    EXPECT_EQ(e.expected(), "0 or 1");
+  }
 }
 
 }  // namespace

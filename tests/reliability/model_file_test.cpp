@@ -10,7 +10,7 @@
 
 #include <emkit/emkit.hpp>
 
-#include "model_file.hpp"
+#include <emkit/cli/model_file.hpp>
 #include "reliability/message_of.hpp"
 
 namespace {
@@ -42,9 +42,9 @@ std::string load_error(const std::string& text) {
 
 TEST(BadModelFile, TheValidFileLoadsAndPredictsFiniteValues) {
   const auto loaded = emkit::cli::load_text(gaussian_file(), "m.json");
-  EXPECT_EQ(emkit::cli::num_components(loaded.model), 2);
+  EXPECT_EQ(emkit::cli::num_components(*loaded.model), 2);
   const Eigen::MatrixXd X = Eigen::MatrixXd::Random(5, 2);
-  std::visit([&](const auto& f) { EXPECT_TRUE(emkit::predict_proba(f.model, f.params, X).allFinite()); }, loaded.model);
+  EXPECT_TRUE(loaded.model->predict_proba(X).allFinite());
 }
 
 TEST(BadModelFile, TextThatIsNotJsonNamesTheLineAndColumn) {

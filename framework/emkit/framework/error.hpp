@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -22,11 +24,6 @@ class error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Input data is malformed or outside a family's support (a file, row, column, value).
-class data_error : public error {
- public:
-  using error::error;
-};
 
 /// Arguments whose sizes do not fit together (rows of X and weights, dimensions).
 class shape_error : public error {
@@ -77,6 +74,48 @@ std::string concat(const Parts&... parts) {
   return out.str();
 }
 }  // namespace detail
+
+/// Where a bad value of the data is: its row and column of X (0-based) and the value.
+struct data_entry {
+  std::int64_t row = 0;
+  std::int64_t column = 0;
+  double value = 0.0;
+};
+
+/// Input data is malformed or outside a family's support (a file, row, column, value). An
+/// error about one value of X carries it as fields (`entry()`, `expected()`), so that a caller
+/// can name the value in its own terms (a file's line and column) without parsing the message.
+class data_error : public error {
+ public:
+  using error::error;
+
+  /// "<where>: X(row, column) = value, expected <expected> (row and column are 0-based)".
+  data_error(std::string_view where, data_entry entry, std::string_view expected)
+      : error(detail::concat(where, ": X(", entry.row, ", ", entry.column, ") = ", entry.value, ", expected ",
+                             expected, " (row and column are 0-based)")),
+        where_(where),
+        entry_(entry),
+        expected_(expected) {}
+
+  /// The value the error is about, if it is about one value of X.
+  [[nodiscard]] const std::optional<data_entry>& entry() const noexcept { return entry_; }
+  /// What the value should have been: "a non-negative integer count" ("" without an entry).
+  [[nodiscard]] const std::string& expected() const noexcept { return expected_; }
+  /// Who found it: "poisson", "fit".
+  [[nodiscard]] const std::string& where() const noexcept { return where_; }
+
+  /// The same error `rows` rows and `columns` columns further into X (a chunk's or a block's
+  /// error placed in the whole data); an error without an entry is returned unchanged.
+  [[nodiscard]] data_error moved(std::int64_t rows, std::int64_t columns) const {
+    if (!entry_) return *this;
+    return data_error(where_, {entry_->row + rows, entry_->column + columns, entry_->value}, expected_);
+  }
+
+ private:
+  std::string where_;
+  std::optional<data_entry> entry_;
+  std::string expected_;
+};
 
 /// Throws `invalid_option` unless `condition`; the message reads
 /// "<where>: <argument> = <value>, expected <expected>".

@@ -118,8 +118,7 @@ struct bernoulli {
       for (index j = 0; j < X.cols(); ++j) {
         const double x = X(n, j);
         if (x != 0.0 && x != 1.0) {
-          throw data_error(
-              detail::concat("bernoulli: X(", n, ", ", j, ") = ", x, ", expected 0 or 1 (row and column are 0-based)"));
+          throw data_error("bernoulli", {n, j, x}, "0 or 1");
         }
       }
     }

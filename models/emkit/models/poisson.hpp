@@ -250,8 +250,7 @@ struct poisson {
       for (index j = 0; j < X.cols(); ++j) {
         const double x = X(n, j);
         if (!(std::isfinite(x) && x >= 0 && x == std::floor(x))) {
-          throw data_error(detail::concat("poisson: X(", n, ", ", j, ") = ", x,
-                                          ", expected a non-negative integer count (row and column are 0-based)"));
+          throw data_error("poisson", {n, j, x}, "a non-negative integer count");
         }
       }
     }

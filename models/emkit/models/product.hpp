@@ -129,26 +129,6 @@ void check_tiling(const std::vector<column_span>& spans, std::string_view where,
   }
 }
 
-/// The message of a block family's `data_error`, with the first "X(row, col)" rewritten to the
-/// data's column (col + shift), since the family saw only its block's columns.
-inline std::string shift_reported_column(std::string_view message, index shift) {
-  auto digits_end = [&](std::size_t i) {
-    while (i < message.size() && message[i] >= '0' && message[i] <= '9') ++i;
-    return i;
-  };
-  for (std::size_t pos = message.find("X("); pos != std::string_view::npos; pos = message.find("X(", pos + 2)) {
-    const std::size_t row_begin = pos + 2, row_end = digits_end(row_begin);
-    if (row_end == row_begin || message.substr(row_end, 2) != ", ") continue;
-    const std::size_t col_begin = row_end + 2, col_end = digits_end(col_begin);
-    if (col_end == col_begin || col_end >= message.size() || message[col_end] != ')') continue;
-    index column = 0;
-    const auto parsed = std::from_chars(message.data() + col_begin, message.data() + col_end, column);
-    if (parsed.ec != std::errc{}) continue;
-    return concat(message.substr(0, col_begin), column + shift, message.substr(col_end));
-  }
-  return std::string(message);
-}
-
 }  // namespace detail
 
 /// A product family: blocks of columns, each modelled by one of `Families`, the blocks
@@ -332,9 +312,10 @@ struct product {
           try {
             f.validate_data(columns(X, b));
           } catch (const data_error& e) {
-            const std::string shifted = detail::shift_reported_column(e.what(), blocks[b].first);
-            throw data_error(detail::concat("product: ", describe_block(b), ": ", shifted,
-                                            shifted == e.what() ? "" : "; the column is the data's, not the block's"));
+            // The family saw only its block's columns: its entry moves to the data's column.
+            if (!e.entry()) throw data_error(detail::concat("product: ", describe_block(b), ": ", e.what()));
+            throw data_error(detail::concat("product: ", describe_block(b), ": ", e.where()),
+                             e.moved(0, blocks[b].first).entry().value(), e.expected());
           } catch (const invalid_option& e) {
             throw invalid_option(detail::concat("product: ", describe_block(b), ": ", e.what()));
           }

@@ -17,8 +17,7 @@ inline void check_finite(matrix_ref X, std::string_view where) {
   for (index n = 0; n < X.rows(); ++n)
     for (index j = 0; j < X.cols(); ++j)
       if (!std::isfinite(X(n, j)))
-        throw data_error(detail::concat(where, ": X(", n, ", ", j, ") = ", X(n, j),
-                                        ", expected a finite number (row and column are 0-based)"));
+        throw data_error(where, {n, j, X(n, j)}, "a finite number");
 }
 
 /// Checks that X is a non-empty N×D matrix of finite values.

@@ -15,7 +15,7 @@
 
 #include <emkit/framework/types.hpp>
 
-#include "plot_geometry.hpp"
+#include <emkit/cli/plot_geometry.hpp>
 
 namespace emkit::cli {
 

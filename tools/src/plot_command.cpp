@@ -1,48 +1,31 @@
-#pragma once
 /// \file
-/// `emkit plot`: pictures through gnuplot, as PNG or SVG by the extension of `-o`.
-///
-///     emkit plot clusters MODEL.json DATA -o clusters.png   the data coloured by predicted
-///         component, the component means and (Gaussian) 1σ and 2σ ellipses; data of more than
-///         two columns projected onto its first two principal axes
-///     emkit plot trace TRACE.csv -o trace.svg               log-likelihood, ELBO and KL by
-///         iteration, from `fit --trace`
-///     emkit plot selection TABLE.csv -o selection.png       BIC and held-out log-likelihood
-///         against K, one line per covariance type, from `select --table`
+/// `emkit plot` (see <emkit/cli/plot_command.hpp>).
+
+#include <emkit/cli/plot_command.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <iostream>
-#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <variant>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <Eigen/Core>
 
-#include <emkit/emkit.hpp>
-
-#include "cli_files.hpp"
-#include "gnuplot.hpp"
-#include "model_file.hpp"
-#include "plot_geometry.hpp"
-#include "plot_scripts.hpp"
-#include "research_commands.hpp"
+#include <emkit/cli/cli_files.hpp>
+#include <emkit/cli/gnuplot.hpp>
+#include <emkit/cli/model_file.hpp>
+#include <emkit/cli/plot_geometry.hpp>
+#include <emkit/cli/plot_scripts.hpp>
+#include <emkit/cli/research_commands.hpp>
 
 namespace emkit::cli {
 
-struct plot_args {
-  std::string kind;
-  std::vector<std::string> inputs;
-  std::string output;
-  std::string delimiter = ",";
-};
 
-inline CLI::App* add_plot_command(CLI::App& app, plot_args& a) {
+
+CLI::App* add_plot_command(CLI::App& app, plot_args& a) {
   CLI::App* c = app.add_subcommand("plot", "Draw a picture with gnuplot (PNG or SVG, by the extension of -o)");
   c->add_option("KIND", a.kind,
                 "clusters MODEL.json DATA (the data, component means and 1- and 2-sigma ellipses), trace "
@@ -90,7 +73,7 @@ struct text_table {
 
 /// The table in the CSV file `path`: the first non-blank line is the header, every other
 /// non-blank line must have as many fields. Throws `data_error` naming the file and line.
-[[nodiscard]] inline text_table read_text_table(const std::string& path) {
+text_table read_text_table(const std::string& path) {
   const std::string text = read_file_text(path);
   text_table t;
   t.name = display_name(path);
@@ -135,37 +118,16 @@ struct text_table {
 // ---- the three pictures ------------------------------------------------------------------------
 
 /// The name of column j of the data for an axis label: the header's, else "column j+1".
-[[nodiscard]] inline std::string column_label(const std::vector<std::string>& names, index j) {
+std::string column_label(const std::vector<std::string>& names, index j) {
   if (static_cast<std::size_t>(j) < names.size() && !names[static_cast<std::size_t>(j)].empty()) {
     return names[static_cast<std::size_t>(j)];
   }
   return "column " + std::to_string(j + 1);
 }
 
-/// The component means of a model in data space, when it has them: a Gaussian's or K-means
-/// centre μ_k, a Poisson's rates λ_k, a Bernoulli's probabilities p_k (each is E[x | z = k]).
-[[nodiscard]] inline std::vector<Eigen::VectorXd> component_means(const fitted_model& m) {
-  std::vector<Eigen::VectorXd> out;
-  std::visit(
-      [&](const auto& f) {
-        for (const auto& c : f.params.components) {
-          using P = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<P, gaussian_params> || std::is_same_v<P, fixed_spherical_gaussian_params>) {
-            out.push_back(c.mean);
-          } else if constexpr (std::is_same_v<P, poisson_params>) {
-            out.push_back(c.rates);
-          } else if constexpr (std::is_same_v<P, bernoulli_params>) {
-            out.push_back(c.probabilities);
-          }
-        }
-      },
-      m);
-  return out;
-}
-
 /// The picture of `plot clusters`: the data (every m-th row beyond `max_plotted_points`) in the
 /// plane of its two columns, or of its first two principal axes when it has more.
-[[nodiscard]] inline cluster_plot clusters_picture(const model_and_data& md, const std::string& model_path,
+cluster_plot clusters_picture(const model_and_data& md, const std::string& model_path,
                                                    const std::string& data_path) {
   const matrix_ref X = md.data.table.values;
   const index D = X.cols();
@@ -176,11 +138,12 @@ struct text_table {
   const std::vector<std::string>& names = md.data.table.header.empty() ? md.model.columns : md.data.table.header;
   const plot_plane plane = D == 2 ? identity_plane() : principal_plane(X);
   cluster_plot p;
-  const std::string family = family_name(md.model.model);
-  p.title =
-      display_name(model_path) + ": " + family + " mixture, K = " + std::to_string(num_components(md.model.model));
-  if (const auto* g = std::get_if<fitted<gaussian_mixture>>(&md.model.model)) {
-    p.title += ", " + std::string(to_string(g->model.family.covariance)) + " covariance";
+  const fitted_model& model = *md.model.model;
+  p.title = display_name(model_path) + ": " + family_name(model) + " mixture, K = " +
+            std::to_string(model.num_components());
+  const std::vector<Eigen::MatrixXd> covariances = model.component_covariances();
+  if (const std::optional<std::string> kind = model.kind_text(); kind && !covariances.empty()) {
+    p.title += ", " + *kind + " covariance";
   }
   if (D == 2) {
     p.xlabel = column_label(names, 0);
@@ -195,8 +158,7 @@ struct text_table {
     p.title += ", " + std::to_string(D) + " columns projected";
   }
 
-  const Eigen::VectorX<index> labels =
-      std::visit([&](const auto& f) { return Eigen::VectorX<index>(predict(f.model, f.params, X)); }, md.model.model);
+  const Eigen::VectorX<index> labels = model.predict(X);
   const index step = (X.rows() + max_plotted_points - 1) / max_plotted_points;
   const index shown = (X.rows() + step - 1) / step;
   if (step > 1) p.title += detail::concat(" (every ", step, "th of ", X.rows(), " rows)");
@@ -206,18 +168,14 @@ struct text_table {
     p.points.row(i) = projected.row(i * step);
     p.labels.push_back(labels[i * step]);
   }
-  p.weights = std::visit([](const auto& f) { return Eigen::VectorXd(f.params.weights); }, md.model.model);
-  for (const Eigen::VectorXd& mean : component_means(md.model.model)) p.means.push_back(plane.project_point(mean));
-  if (const auto* g = std::get_if<fitted<gaussian_mixture>>(&md.model.model)) {
-    for (const gaussian_params& c : g->params.components) {
-      p.covariances.push_back(plane.project_covariance(effective_covariance(c)));
-    }
-  }
+  p.weights = model.weights();
+  for (const Eigen::VectorXd& mean : model.component_means()) p.means.push_back(plane.project_point(mean));
+  for (const Eigen::MatrixXd& c : covariances) p.covariances.push_back(plane.project_covariance(c));
   return p;
 }
 
 /// The picture of `plot trace` from a file written by `fit --trace`.
-[[nodiscard]] inline trace_plot trace_picture(const std::string& path) {
+trace_plot trace_picture(const std::string& path) {
   const text_table t = read_text_table(path);
   constexpr std::string_view writer = "emkit fit --trace";
   const std::size_t it = t.column("iteration", writer), ll = t.column("log_likelihood", writer),
@@ -237,7 +195,7 @@ struct text_table {
 }
 
 /// The picture of `plot selection` from a file written by `select --table`.
-[[nodiscard]] inline selection_plot selection_picture(const std::string& path) {
+selection_plot selection_picture(const std::string& path) {
   const text_table t = read_text_table(path);
   constexpr std::string_view writer = "emkit select --table";
   const std::size_t k = t.column("k", writer), cov = t.column("covariance", writer), bic = t.column("bic", writer),
@@ -263,7 +221,7 @@ struct text_table {
 
 /// Runs `emkit plot`: checks the kind, the inputs and the output, builds the picture, draws it
 /// with gnuplot and writes it atomically; prints "plot written to FILE" on `out`.
-inline void run_plot_command(const plot_args& a, std::ostream& out) {
+void run_plot_command(const plot_args& a, std::ostream& out, const family_list& families) {
   const std::size_t wanted = a.kind == "clusters" ? 2 : 1;
   if (a.kind != "clusters" && a.kind != "trace" && a.kind != "selection") {
     throw usage_error("plot " + display_name(a.kind) + ": unknown kind of plot, expected clusters, trace or selection");
@@ -281,7 +239,7 @@ inline void run_plot_command(const plot_args& a, std::ostream& out) {
     }
   }
   if (a.kind == "clusters") {
-    const model_and_data md = load_model_and_data(a.inputs[0], a.inputs[1], a.delimiter);
+    const model_and_data md = load_model_and_data(a.inputs[0], a.inputs[1], a.delimiter, families);
     render_plot(clusters_script(clusters_picture(md, a.inputs[0], a.inputs[1])), a.output, 960, 640);
   } else if (a.kind == "trace") {
     render_plot(trace_script(trace_picture(a.inputs[0])), a.output, 800, 720);

@@ -17,7 +17,7 @@
 
 #include <emkit/framework/engine/iteration_record.hpp>
 
-#include "cli_files.hpp"
+#include <emkit/cli/cli_files.hpp>
 
 namespace emkit::cli {
 

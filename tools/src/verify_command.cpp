@@ -1,40 +1,24 @@
-#pragma once
 /// \file
-/// `emkit verify MODEL.json DATA [--json]`: EM theory checked numerically at a saved model
-/// (`emkit::verify`, <emkit/models/verify/verify.hpp>): the gradient norm, the fixed-point
-/// residual, standard errors by Louis' identity against a finite-difference Hessian, the
-/// empirical EM rate and the fraction of missing information. Every family with a
-/// parameterisation (Gaussian of each covariance type, Poisson, Bernoulli, K-means); the
-/// product family has none and is refused with a clear error.
+/// `emkit verify` (see <emkit/cli/verify_command.hpp>).
+
+#include <emkit/cli/verify_command.hpp>
 
 #include <cmath>
-#include <optional>
-#include <ostream>
 #include <string>
-#include <variant>
 
-#include <CLI/CLI.hpp>
 #include <Eigen/Core>
-#include <nlohmann/json.hpp>
 
+#include <emkit/cli/model_file.hpp>
+#include <emkit/cli/research_commands.hpp>
 #include <emkit/models/verify/verify.hpp>
-
-#include "cli_files.hpp"
-#include "research_commands.hpp"
 
 namespace emkit::cli {
 
-struct verify_args {
-  std::string model;
-  std::string data;
-  std::string weights;
-  std::string delimiter = ",";
-  bool json = false;
-  index hessian_max_coordinates = verify_options{}.hessian_max_coordinates;
-  std::uint64_t seed = 0;
-};
+static_assert(verify_args{}.hessian_max_coordinates == verify_options{}.hessian_max_coordinates);
 
-inline CLI::App* add_verify_command(CLI::App& app, verify_args& a) {
+
+
+CLI::App* add_verify_command(CLI::App& app, verify_args& a) {
   CLI::App* c = app.add_subcommand(
       "verify", "Check EM theory numerically at a fitted model: gradient, fixed point, standard errors, EM rate");
   c->add_option("MODEL", a.model, "Model file written by emkit fit ('-': standard input)")->required();
@@ -52,13 +36,13 @@ inline CLI::App* add_verify_command(CLI::App& app, verify_args& a) {
 
 /// The report as JSON: the six headline fields first (NaN, "not available", as null), then
 /// what stands behind them.
-[[nodiscard]] inline nlohmann::ordered_json verify_json(const verify_report& r, const std::string& family) {
-  const auto number = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); };
-  nlohmann::ordered_json j;
+json verify_json(const verify_report& r, const std::string& family) {
+  const auto number = [](double v) { return std::isfinite(v) ? json(v) : json(); };
+  json j;
   j["family"] = family;
   j["gradient_norm"] = number(r.gradient_norm);
   j["fixed_point_residual"] = number(r.fixed_point_residual);
-  nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+  json errors = json::array();
   for (const standard_error& s : r.standard_errors) {
     errors.push_back(
         {{"name", s.name}, {"estimate", number(s.estimate)}, {"value", number(s.value)}, {"derived", s.derived}});
@@ -79,30 +63,20 @@ inline CLI::App* add_verify_command(CLI::App& app, verify_args& a) {
   return j;
 }
 
-inline void run_verify_command(const verify_args& a, std::ostream& out) {
+void run_verify_command(const verify_args& a, std::ostream& out, const family_list& families) {
   if (a.weights == "-" && (a.model == "-" || a.data == "-")) {
     throw usage_error("standard input ('-') can be read by only one of MODEL, DATA and --weights");
   }
-  const model_and_data md = load_model_and_data(a.model, a.data, a.delimiter);
+  const model_and_data md = load_model_and_data(a.model, a.data, a.delimiter, families);
   const matrix_ref X = md.data.table.values;
   const Eigen::VectorXd w =
       a.weights.empty() ? Eigen::VectorXd::Ones(X.rows()) : read_weights(a.weights, a.data, X.rows());
   verify_options options;
   options.hessian_max_coordinates = a.hessian_max_coordinates;
   options.seed = a.seed;
-  const std::string family = family_name(md.model.model);
-  const verify_report report = std::visit(
-      [&](const auto& f) -> verify_report {
-        using family_type = typename std::decay_t<decltype(f.model)>::family_type;
-        if constexpr (HasParameterisation<family_type>) {
-          return verify(f.model, f.params, X, w, options);
-        } else {
-          throw usage_error("verify: the " + family +
-                            " family has no parameterisation (free coordinates) to differentiate; verify supports "
-                            "gaussian, poisson, bernoulli and kmeans models");
-        }
-      },
-      md.model.model);
+  const std::string family = family_name(*md.model.model);
+  verify_report report;
+  md.model.model->verify(X, w, options, report);
   const std::string text = a.json ? verify_json(report, family).dump(2) + "\n" : report.full_report();
   out << text;
   out.flush();

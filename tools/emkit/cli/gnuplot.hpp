@@ -21,8 +21,8 @@
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/io/atomic_file.hpp>
 
-#include "cli_files.hpp"
-#include "plot_scripts.hpp"
+#include <emkit/cli/cli_files.hpp>
+#include <emkit/cli/plot_scripts.hpp>
 
 extern char** environ;
 

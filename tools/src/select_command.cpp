@@ -1,60 +1,43 @@
-#pragma once
 /// \file
-/// `emkit select`: fits Gaussian mixtures over a grid of K and covariance types, prints a
-/// table of log-likelihood, BIC, AIC, ICL and K-fold cross-validated held-out log-likelihood,
-/// and writes the best model by the chosen criterion (with `save`, model_file.hpp); `--table`
-/// writes the table as CSV for `emkit plot selection`.
+/// `emkit select` (see <emkit/cli/select_command.hpp>).
 
+#include <emkit/cli/select_command.hpp>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <Eigen/Core>
 
-#include <emkit/emkit.hpp>
+#include <emkit/cli/fit_command.hpp>
+#include <emkit/cli/model_file.hpp>
+#include <emkit/cli/progress.hpp>
+#include <emkit/cli/research_commands.hpp>
+#include <emkit/cli/trace_csv.hpp>
 #include <emkit/framework/io/atomic_file.hpp>
-
-#include "cli_files.hpp"
-#include "fit_command.hpp"
-#include "model_file.hpp"
-#include "progress.hpp"
-#include "research_commands.hpp"
-#include "trace_csv.hpp"
+#include <emkit/framework/numeric/random.hpp>
 
 namespace emkit::cli {
 
-struct select_args {
-  std::string data;
-  std::string ks = "1..8";
-  std::string covariances = "full,diag,spherical,tied";
-  int folds = 5;
-  std::string criterion = "bic";
-  int restarts = 1;
-  std::uint64_t seed = 0;
-  double tol = 1e-8;
-  int max_iter = 1000;
-  double reg_covar = 1e-6;
-  int threads = 0;
-  std::string delimiter = ",";
-  std::string output;
-  std::string table;              ///< --table: the table as CSV
-  std::string progress = "auto";  ///< --progress
-};
 
-inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
-  CLI::App* c = app.add_subcommand("select", "Fit Gaussian mixtures over K and covariance types; keep the best");
+
+CLI::App* add_select_command(CLI::App& app, select_args& a, const family_list& families) {
+  CLI::App* c = app.add_subcommand("select", "Fit mixtures over K and covariance types; keep the best");
   c->add_option("DATA", a.data, "CSV or .npy file of observations ('-': standard input)")->required();
+  c->add_option("--family", a.family, "Component family, as for fit")->default_str(families.front()->name());
   c->add_option("--k", a.ks, "Values of K: a range FIRST..LAST and/or a comma-separated list")->capture_default_str();
-  c->add_option("--covariance", a.covariances, "Comma-separated covariance types (full, diag, spherical, tied)")
-      ->capture_default_str();
+  c->add_option("--covariance", a.covariances,
+                "Comma-separated covariance types (of a family with --covariance; default: all it takes)");
   c->add_option("--folds", a.folds, "Folds of the cross-validation (>= 2)")->capture_default_str();
   c->add_option("--criterion", a.criterion, "What chooses the best model: bic, aic, icl (lowest) or cv (highest)")
       ->capture_default_str()
@@ -65,7 +48,7 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
       ->check(unsigned_64_validator());
   c->add_option("--tol", a.tol, "Convergence tolerance, as for fit")->capture_default_str();
   c->add_option("--max-iter", a.max_iter, "Maximum EM iterations per restart")->capture_default_str();
-  c->add_option("--reg-covar", a.reg_covar, "Added to the diagonal of every covariance")->capture_default_str();
+  c->add_option("--reg-covar", a.reg_covar, "Added to the diagonal of every covariance (as for fit)");
   c->add_option("--threads", a.threads, "Worker threads (0: all cores)")->capture_default_str();
   c->add_option("--delimiter", a.delimiter, "CSV delimiter (one character, or 'tab')")->capture_default_str();
   c->add_option("-o,--output", a.output, "Write the best model to this JSON file")->required();
@@ -77,7 +60,7 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
 }
 
 /// The values of `--k`: comma-separated pieces, each an integer or a range FIRST..LAST.
-[[nodiscard]] inline std::vector<index> parse_k_list(const std::string& text) {
+std::vector<index> parse_k_list(const std::string& text) {
   const auto fail = [&](const std::string& why) -> void {
     throw usage_error("--k \"" + display_name(text) + "\": " + why);
   };
@@ -118,14 +101,16 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
   return out;
 }
 
-/// The values of `--covariance`.
-[[nodiscard]] inline std::vector<std::string> parse_covariance_list(const std::string& text) {
+/// The values of `--covariance`: each one of `choices`.
+std::vector<std::string> parse_covariance_list(const std::string& text, const std::vector<std::string>& choices) {
   std::vector<std::string> out;
   std::string current;
+  std::string known;
+  for (std::size_t i = 0; i < choices.size(); ++i) known += (i == 0 ? "" : ", ") + choices[i];
   const auto push = [&] {
-    if (current != "full" && current != "diag" && current != "spherical" && current != "tied") {
-      throw usage_error("--covariance \"" + display_name(text) + "\": '" + display_name(current) +
-                        "' is not one of full, diag, spherical, tied");
+    if (std::find(choices.begin(), choices.end(), current) == choices.end()) {
+      throw usage_error("--covariance \"" + display_name(text) + "\": '" + display_name(current) + "' is not one of " +
+                        known);
     }
     out.push_back(current);
     current.clear();
@@ -143,7 +128,7 @@ inline CLI::App* add_select_command(CLI::App& app, select_args& a) {
 
 /// The fold (0 .. folds−1) of each of N rows: a seeded shuffle, then round robin, so that
 /// the folds differ in size by at most one and depend only on N, the fold count and the seed.
-[[nodiscard]] inline std::vector<int> fold_of_rows(index N, int folds, std::uint64_t seed) {
+std::vector<int> fold_of_rows(index N, int folds, std::uint64_t seed) {
   std::vector<index> order(static_cast<std::size_t>(N));
   std::iota(order.begin(), order.end(), index{0});
   random_engine rng = make_engine(seed, 0x5e1ec7);  // a stream of its own, apart from the restarts'
@@ -170,24 +155,35 @@ struct candidate {
   std::string failure;  ///< why the fit on all the data failed, if it did
 };
 
-/// fit_args for a Gaussian fit of this candidate.
-[[nodiscard]] inline fit_args candidate_fit_args(const select_args& a, index k, const std::string& covariance) {
-  fit_args f;
-  f.data = a.data;
-  f.family = "gaussian";
-  f.covariance = covariance;
-  f.components = k;
-  f.restarts = a.restarts;
-  f.seed = a.seed;
-  f.tol = a.tol;
-  f.max_iter = a.max_iter;
-  f.reg_covar = a.reg_covar;
-  f.threads = a.threads;
-  return f;
+/// The family options of this candidate: its covariance type (when the family takes one)
+/// and --reg-covar as given.
+option_values candidate_options(const select_args& a, const model_kind& kind, const family_list& families,
+                                const std::string& covariance) {
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> given;
+  if (!covariance.empty()) values["--covariance"] = covariance, given["--covariance"] = true;
+  if (!a.reg_covar.empty()) values["--reg-covar"] = a.reg_covar, given["--reg-covar"] = true;
+  return family_option_values(kind, families, values, given);
+}
+
+/// The fit of one candidate (or one fold of it) to `data`.
+fit_outcome fit_candidate(const select_args& a, const model_kind& kind, const option_values& options,
+                          const data_file& data, index k, const std::function<void(int, const iteration_record&)>& cb) {
+  fit_request q;
+  q.table = &data;
+  q.K = k;
+  q.weights = Eigen::VectorXd::Ones(data.table.values.rows());
+  q.execution.n = a.threads;
+  q.options.restarts = a.restarts;
+  q.options.seed = a.seed;
+  q.options.relative_tolerance = a.tol;
+  q.options.max_iterations = a.max_iter;
+  q.options.on_iteration = cb;
+  return kind.fit(options, q);
 }
 
 /// The rows of `data` in (or not in) fold `f`.
-[[nodiscard]] inline data_file fold_rows(const data_file& data, const std::vector<int>& fold, int f, bool in_fold) {
+data_file fold_rows(const data_file& data, const std::vector<int>& fold, int f, bool in_fold) {
   std::vector<index> rows;
   for (std::size_t n = 0; n < fold.size(); ++n) {
     if ((fold[n] == f) == in_fold) rows.push_back(static_cast<index>(n));
@@ -201,11 +197,11 @@ struct candidate {
 }
 
 /// The header of `select --table`'s CSV file.
-inline constexpr const char* selection_table_header = "k,covariance,log_likelihood,bic,aic,icl,cv_loglik_per_obs,best";
+constexpr const char* selection_table_header = "k,covariance,log_likelihood,bic,aic,icl,cv_loglik_per_obs,best";
 
 /// The table as CSV: `selection_table_header`, then one line per candidate with 17 significant
 /// digits ("nan" for a fit that failed), `best` 1 on the chosen row and 0 elsewhere.
-[[nodiscard]] inline std::string selection_table_csv(const std::vector<candidate>& table, const candidate* best) {
+std::string selection_table_csv(const std::vector<candidate>& table, const candidate* best) {
   std::string out = selection_table_header;
   out += '\n';
   for (const candidate& c : table) {
@@ -216,17 +212,32 @@ inline constexpr const char* selection_table_header = "k,covariance,log_likeliho
   return out;
 }
 
-[[nodiscard]] inline std::string table_cell(double v) {
+std::string table_cell(double v) {
   char text[64];
   std::snprintf(text, sizeof text, "%16.8g", v);
   return text;
 }
 
-inline void run_select_command(const select_args& a, std::ostream& out) {
+void run_select_command(const select_args& a, std::ostream& out, const family_list& families) {
   const std::vector<index> ks = parse_k_list(a.ks);
-  const std::vector<std::string> covariances = parse_covariance_list(a.covariances);
+  const model_kind& kind = a.family.empty() ? *families.front() : find_family(families, a.family);
+  std::vector<std::string> choices;
+  for (const family_option& o : kind.options())
+    if (o.name == "--covariance") choices = o.choices;
+  std::vector<std::string> covariances{""};
+  if (!choices.empty()) {
+    std::string all;
+    for (const std::string& c : choices) all += (all.empty() ? "" : ",") + c;
+    covariances = parse_covariance_list(a.covariances.empty() ? all : a.covariances, choices);
+  } else if (!a.covariances.empty()) {
+    (void)candidate_options(a, kind, families, a.covariances);  // names the families that take --covariance
+  }
   if (a.folds < 2) throw usage_error(detail::concat("--folds ", a.folds, ": expected at least 2"));
-  for (const std::string& cov : covariances) validate_fit_args(candidate_fit_args(a, ks.front(), cov));
+  if (a.restarts < 1) throw usage_error(detail::concat("--restarts ", a.restarts, ": expected at least 1"));
+  if (!(a.tol >= 0 && a.tol < 1)) throw usage_error(detail::concat("--tol ", a.tol, ": expected a number in [0, 1)"));
+  if (a.max_iter < 0) throw usage_error(detail::concat("--max-iter ", a.max_iter, ": expected at least 0"));
+  if (a.threads < 0) throw usage_error(detail::concat("--threads ", a.threads, ": expected at least 0 (0: all cores)"));
+  for (const std::string& cov : covariances) kind.check_options(candidate_options(a, kind, families, cov));
   const io::csv_options options = csv_options_of(a.delimiter);
   check_output_path("-o", a.output);
   if (same_file(a.data, a.output)) {
@@ -255,7 +266,6 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
         detail::concat(display_name(a.data), ": --folds ", a.folds, " exceeds the number of rows (", N, ")"));
   }
   const Eigen::VectorXd w = Eigen::VectorXd::Ones(N);
-  const init_policy init = kmeans_plus_plus{};
   const std::vector<int> fold = fold_of_rows(N, a.folds, a.seed);
 
   std::vector<candidate> table;
@@ -264,18 +274,17 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
       candidate c;
       c.k = k;
       c.covariance = cov;
-      fit_args f = candidate_fit_args(a, k, cov);
-      f.on_iteration = progress.callback(a.restarts);
-      const std::string label = "k " + std::to_string(k) + " " + cov;
+      const option_values options = candidate_options(a, kind, families, cov);
+      const auto callback = progress.callback(a.restarts);
+      const std::string label = "k " + std::to_string(k) + (cov.empty() ? "" : " " + cov);
       progress.set_label(label + ": ");
       try {
-        fit_outcome fit = fit_family(f, data, init, k, w);
-        const auto& g = std::get<fitted<gaussian_mixture>>(fit.model);
-        const information_criteria ic = criteria_of(fit.model, fit.report);
+        fit_outcome fit = fit_candidate(a, kind, options, data, k, callback);
+        const information_criteria ic = criteria_of(*fit.model, fit.report);
         c.log_likelihood = fit.report.log_likelihood;
         c.bic = ic.bic;
         c.aic = ic.aic;
-        const Eigen::MatrixXd R = predict_proba(g.model, g.params, X);
+        const Eigen::MatrixXd R = fit.model->predict_proba(X);
         double entropy = 0.0;
         for (index i = 0; i < R.size(); ++i) {
           const double r = R.data()[i];
@@ -298,9 +307,8 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
           }
           progress.set_label(label + ", fold " + std::to_string(fo + 1) + "/" + std::to_string(a.folds) + ": ");
           try {
-            const fit_outcome tf = fit_family(f, train, init, k, Eigen::VectorXd::Ones(train.table.values.rows()));
-            const auto& g = std::get<fitted<gaussian_mixture>>(tf.model);
-            held_out += log_likelihood(g.model, g.params, test.table.values);
+            const fit_outcome tf = fit_candidate(a, kind, options, train, k, callback);
+            held_out += tf.model->log_likelihood(test.table.values);
           } catch (const numerical_error&) {
             ok = false;
           }
@@ -339,7 +347,7 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
   how.tolerance = a.tol;
   how.max_iterations = a.max_iter;
   if (!a.table.empty()) io::write_file_atomically(a.table, selection_table_csv(table, best));
-  save(a.output, best->fit->model, best->fit->report, measure_fit(best->fit->model, X, w), how);
+  save(a.output, *best->fit->model, best->fit->report, measure_fit(*best->fit->model, X, w), how);
 
   std::string text =
       "    k  covariance    log-likelihood             BIC             AIC             ICL  cv-loglik/obs\n";
@@ -349,7 +357,8 @@ inline void run_select_command(const select_args& a, std::ostream& out) {
     text += head + table_cell(c.log_likelihood) + table_cell(c.bic) + table_cell(c.aic) + table_cell(c.icl) +
             table_cell(c.cv) + (&c == best ? "  *" : "") + "\n";
   }
-  text += "best by " + a.criterion + ": k = " + std::to_string(best->k) + ", covariance " + best->covariance +
+  text += "best by " + a.criterion + ": k = " + std::to_string(best->k) +
+          (best->covariance.empty() ? "" : ", covariance " + best->covariance) +
           "; model written to " + display_name(a.output) + "\n";
   out << text;
   out.flush();

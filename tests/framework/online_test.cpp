@@ -1,9 +1,17 @@
 // Online EM: the weight-scaling law of every family's statistics (s *= a), the stepwise step
 // sizes, option checks, convergence of stepwise and incremental EM to the batch MLE on large
-// synthetic sets (Gaussian, Poisson, Bernoulli), and determinism across thread counts.
+// synthetic sets (Gaussian, Poisson, Bernoulli), determinism across thread counts, and fits of
+// files streamed chunk by chunk, which equal the in-memory fits bit for bit.
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -15,7 +23,10 @@
 #include <boost/random/uniform_01.hpp>
 
 #include <emkit/emkit.hpp>
+#include <emkit/framework/data/csv_source.hpp>
+#include <emkit/framework/data/npy_source.hpp>
 #include <emkit/framework/engine/online_fitter.hpp>
+#include <emkit/framework/io/npy.hpp>
 
 #include "support/data.hpp"
 
@@ -471,6 +482,219 @@ TEST(OnlineFit, ASourceOfRowRangesGivesTheSameFitAsTheMatrix) {
   };
   f.options.init_rows = 1000;
   EXPECT_THROW((void)f.run(model, bad_source, X.rows(), 2), emkit::data_error);
+}
+
+// ---- streamed sources -----------------------------------------------------------------------
+
+namespace fs = std::filesystem;
+
+fs::path temp_path(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("emkit_online_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+/// A .npy file of X as float64 in C order.
+void write_npy(const fs::path& p, const Eigen::MatrixXd& X) {
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(X.rows()) + ", " +
+                       std::to_string(X.cols()) + "), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::ofstream out(p, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const auto length = static_cast<std::uint16_t>(header.size());
+  const char len[2] = {static_cast<char>(length & 0xff), static_cast<char>(length >> 8)};
+  out.write(len, 2);
+  out << header;
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> R = X;
+  out.write(reinterpret_cast<const char*>(R.data()), static_cast<std::streamsize>(R.size() * sizeof(double)));
+}
+
+/// A CSV file of X (shortest round-trip text, which reads back exactly) with a header.
+void write_csv(const fs::path& p, const Eigen::MatrixXd& X) {
+  std::ofstream out(p, std::ios::binary);
+  for (Eigen::Index j = 0; j < X.cols(); ++j) out << (j ? "," : "") << "x" << j;
+  out << "\n";
+  char text[64];
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    for (Eigen::Index j = 0; j < X.cols(); ++j) {
+      const auto r = std::to_chars(text, text + sizeof text, X(i, j));
+      out << (j ? "," : "") << std::string(text, r.ptr);
+    }
+    out << "\n";
+  }
+}
+
+void expect_same(const emkit::gaussian_params& a, const emkit::gaussian_params& b) {
+  EXPECT_TRUE(a.mean == b.mean);
+  EXPECT_TRUE(a.covariance == b.covariance);
+}
+void expect_same(const emkit::poisson_params& a, const emkit::poisson_params& b) { EXPECT_TRUE(a.rates == b.rates); }
+void expect_same(const emkit::fixed_spherical_gaussian_params& a, const emkit::fixed_spherical_gaussian_params& b) {
+  EXPECT_TRUE(a.mean == b.mean);
+}
+
+/// Two online fits are the same bits: parameters, summary and every epoch's record.
+template <class R>
+void expect_same_online_fit(const R& a, const R& b) {
+  ASSERT_EQ(a.params.size(), b.params.size());
+  EXPECT_TRUE(a.params.weights == b.params.weights);
+  for (std::size_t k = 0; k < a.params.components.size(); ++k) expect_same(a.params.components[k], b.params.components[k]);
+  EXPECT_EQ(a.summary.log_likelihood, b.summary.log_likelihood);
+  EXPECT_EQ(a.summary.objective, b.summary.objective);
+  EXPECT_EQ(a.summary.total_weight, b.summary.total_weight);
+  EXPECT_EQ(a.summary.iterations, b.summary.iterations);
+  ASSERT_EQ(a.epochs.size(), b.epochs.size());
+  for (std::size_t e = 0; e < a.epochs.size(); ++e) {
+    EXPECT_EQ(a.epochs[e].steps, b.epochs[e].steps) << "epoch " << e;
+    EXPECT_EQ(a.epochs[e].passes, b.epochs[e].passes) << "epoch " << e;
+    const auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };  // NaN: not evaluated
+    EXPECT_TRUE(same(a.epochs[e].log_likelihood, b.epochs[e].log_likelihood))
+        << "epoch " << e << ": " << a.epochs[e].log_likelihood << " vs " << b.epochs[e].log_likelihood;
+    EXPECT_TRUE(same(a.epochs[e].objective, b.epochs[e].objective))
+        << "epoch " << e << ": " << a.epochs[e].objective << " vs " << b.epochs[e].objective;
+  }
+}
+
+/// Fits X in memory on one thread, then streamed from a .npy and a CSV file (an index of the
+/// chunk size, and one that is not, so reads skip rows) on 1, 2 and 3 threads, for stepwise
+/// (with Polyak averaging) and incremental EM, with unit weights and with weights; all the same bits.
+template <emkit::EStepPolicy E, class M>
+void check_online_stream_equals_memory(const M& model, const Eigen::MatrixXd& X, emkit::index K,
+                                       const std::string& tag) {
+  const fs::path npy = temp_path(tag + ".npy"), csv = temp_path(tag + ".csv");
+  write_npy(npy, X);
+  write_csv(csv, X);
+  ASSERT_TRUE(emkit::io::read_table(csv).values == X);
+  const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(X.rows(), 0.3, 1.9);
+  for (emkit::online_method method : {emkit::online_method::stepwise, emkit::online_method::incremental}) {
+    for (bool weighted : {false, true}) {
+      for (emkit::index init_rows : {emkit::index{0}, emkit::index{1000}}) {
+        SCOPED_TRACE(::testing::Message() << tag << ", method " << static_cast<int>(method) << ", weighted "
+                                          << weighted << ", init_rows " << init_rows);
+        emkit::online_fitter<E, emkit::kmeans_plus_plus, emkit::threads> f;
+        f.execution.n = 1;
+        f.options.method = method;
+        f.options.batch_size = 700;  // 4 batches of 700 and one of 901: chunks of 64 cross no batch
+        f.options.chunk_rows = 64;
+        f.options.epochs = 3;
+        f.options.seed = 11;
+        f.options.init_rows = init_rows;
+        f.options.polyak = method == emkit::online_method::stepwise;
+        const auto memory = weighted ? f.fit(model, X, K, w) : f.fit(model, X, K);
+        EXPECT_EQ(memory.epochs.back().steps, 15);
+        const Eigen::VectorXd file_weights = weighted ? Eigen::VectorXd(w) : Eigen::VectorXd();
+        for (int threads : {1, 2, 3}) {
+          SCOPED_TRACE(::testing::Message() << "threads " << threads);
+          f.execution.n = threads;
+          expect_same_online_fit(memory, f.fit(model, emkit::npy_source(npy, file_weights), K));
+          expect_same_online_fit(memory, f.fit(model, emkit::csv_source(csv, {}, 64, file_weights), K));
+          expect_same_online_fit(memory, f.fit(model, emkit::csv_source(csv, {}, 100, file_weights), K));
+        }
+      }
+    }
+  }
+}
+
+constexpr emkit::index stream_rows = 3701;  // not a multiple of the batch or the chunk size
+
+TEST(OnlineStream, GaussianFromNpyAndCsvEqualsMemory) {
+  check_online_stream_equals_memory<emkit::soft_estep>(emkit::mixture<emkit::gaussian>{},
+                                                       emkit::testing::draw(two_gaussians(), stream_rows, 31), 2,
+                                                       "gaussian");
+}
+
+TEST(OnlineStream, PoissonFromNpyAndCsvEqualsMemory) {
+  // Poisson has a data-only cache (log Γ(x + 1)): from a file it is computed chunk by chunk.
+  Eigen::MatrixXd X(stream_rows, 3);
+  X << count_rows(stream_rows, 2, 32, 6.0), count_rows(stream_rows, 1, 33, 1500.0);
+  check_online_stream_equals_memory<emkit::soft_estep>(emkit::mixture<emkit::poisson>{}, X, 2, "poisson");
+}
+
+TEST(OnlineStream, KMeansFromNpyAndCsvEqualsMemory) {
+  check_online_stream_equals_memory<emkit::hard_estep>(emkit::kmeans_model(), gaussian_rows(stream_rows, 34, 2.0), 3,
+                                                       "kmeans");
+}
+
+/// A `DataSource` that records the largest range it was asked for and the rows it read.
+struct counting_source {
+  const emkit::npy_source& inner;
+  mutable std::atomic<emkit::index> largest{0}, rows_read{0};
+
+  [[nodiscard]] emkit::index rows() const { return inner.rows(); }
+  [[nodiscard]] emkit::index cols() const { return inner.cols(); }
+  void read(emkit::row_range r, emkit::matrix_out X, emkit::vector_out w) const {
+    emkit::index seen = largest.load();
+    while (r.rows > seen && !largest.compare_exchange_weak(seen, r.rows)) {
+    }
+    rows_read += r.rows;
+    inner.read(r, X, w);
+  }
+};
+
+TEST(OnlineStream, ABatchIsReadChunkByChunk) {
+  // Peak memory does not grow with N: no read is larger than a chunk, never a whole batch.
+  const Eigen::MatrixXd X = emkit::testing::draw(two_gaussians(), 20000, 35);
+  const fs::path npy = temp_path("chunks.npy");
+  write_npy(npy, X);
+  const emkit::npy_source file(npy);
+  const emkit::mixture<emkit::gaussian> model;
+  for (emkit::online_method method : {emkit::online_method::stepwise, emkit::online_method::incremental}) {
+    emkit::online_fitter<emkit::soft_estep, emkit::random_rows, emkit::threads> f;
+    f.execution.n = 2;
+    f.options.method = method;
+    f.options.batch_size = 10000;
+    f.options.chunk_rows = 256;
+    f.options.epochs = 2;
+    f.options.evaluate = false;
+    const counting_source source{file};
+    const auto streamed = f.fit(model, source, 2);
+    // The passes of the fit read chunks of `chunk_rows`; the init policy reads its default
+    // chunks, as its matrix overload does (16384 / D rows, at most 4096).
+    EXPECT_LE(source.largest.load(), std::max<emkit::index>(256, emkit::resolved_chunk_rows(0, X.cols(), 2)));
+    EXPECT_LT(source.largest.load(), f.options.batch_size);
+    // The check, the initialisation (random rows: a count and a scan that may stop early, then
+    // the first statistics), 2 epochs and the evaluation of the result: at most 7 passes.
+    EXPECT_LE(source.rows_read.load(), 7 * X.rows());
+    expect_same_online_fit(f.fit(model, X, 2), streamed);
+  }
+}
+
+TEST(OnlineStream, BadRowsAreNamedAsInMemory) {
+  // One check for every path: a streamed file, the matrix, and the batch fitter report the same
+  // row (0-based, of the whole data) with the same words.
+  Eigen::MatrixXd C = count_rows(3000, 3, 36, 4.0);
+  C(2345, 1) = 2.5;
+  const fs::path npy = temp_path("bad_counts.npy");
+  write_npy(npy, C);
+  const emkit::mixture<emkit::poisson> model;
+  emkit::online_fitter<emkit::soft_estep, emkit::kmeans_plus_plus, emkit::threads> f;
+  f.execution.n = 2;
+  f.options.batch_size = 500;
+  f.options.chunk_rows = 64;
+  auto message = [](auto&& fit) -> std::string {
+    try {
+      fit();
+    } catch (const emkit::data_error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no data_error";
+    return {};
+  };
+  const std::string streamed = message([&] { (void)f.fit(model, emkit::npy_source(npy), 2); });
+  EXPECT_THAT(streamed, HasSubstr("X(2345, 1) = 2.5"));
+  EXPECT_EQ(streamed, message([&] { (void)f.fit(model, C, 2); }));
+  emkit::fitter<> batch;
+  EXPECT_EQ(streamed, message([&] { (void)batch.fit(model, C, 2); }));
+  // A NaN: named by the fitter that was called.
+  Eigen::MatrixXd G = emkit::testing::draw(two_gaussians(), 3000, 37);
+  G(1234, 2) = std::nan("");
+  EXPECT_THAT(message([&] { (void)f.fit(emkit::mixture<emkit::gaussian>{}, G, 2); }),
+              HasSubstr("online_fitter::fit: X(1234, 2) = nan"));
+  // A negative weight.
+  const Eigen::VectorXd w = -Eigen::VectorXd::Ones(3000);
+  EXPECT_THAT(message([&] { (void)f.fit(emkit::mixture<emkit::gaussian>{}, G.topRows(1000), 2, w.head(1000)); }),
+              HasSubstr("online_fitter::fit: weights(0) = -1"));
 }
 
 }  // namespace

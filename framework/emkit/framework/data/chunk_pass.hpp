@@ -25,7 +25,9 @@ class chunk_pass {
   chunk_pass(const S& source, row_blocks blocks, Reduce reduce)
       : source_(source), blocks_(blocks), reduce_(std::move(reduce)) {}
 
-  [[nodiscard]] index rows() const { return source_.rows(); }
+  /// The rows the pass covers: [0, blocks().n) of the source (all of them in a batch fit; the
+  /// initialisation rows of an online fit).
+  [[nodiscard]] index rows() const { return blocks_.n; }
   [[nodiscard]] index cols() const { return source_.cols(); }
   [[nodiscard]] const row_blocks& blocks() const { return blocks_; }
 

@@ -5,14 +5,7 @@
 
 #include <chrono>
 #include <cmath>
-#include <concepts>
-#include <exception>
 #include <limits>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <emkit/framework/concepts/estep_policy.hpp>
@@ -24,9 +17,10 @@
 #include <emkit/framework/data/data_source.hpp>
 #include <emkit/framework/data/memory_source.hpp>
 #include <emkit/framework/engine/check_data.hpp>
-#include <emkit/framework/engine/check_log_joint.hpp>
+#include <emkit/framework/engine/check_source.hpp>
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/engine/fit_options.hpp>
+#include <emkit/framework/engine/pass.hpp>
 #include <emkit/framework/engine/summary.hpp>
 #include <emkit/framework/estep/soft_estep.hpp>
 #include <emkit/framework/execution/processes.hpp>
@@ -45,156 +39,6 @@ struct fit_result {
   Params params;
   emkit::summary summary;
 };
-
-namespace detail {
-
-/// Runs f(range, X_chunk, w_chunk, acc) for every chunk, accumulating each block into its own
-/// accumulator and merging blocks in index order (the determinism rule of row_blocks.hpp).
-/// Under a policy spread over processes, each process runs its own blocks and the blocks'
-/// statistics are exchanged before the merge, so every process merges the same values in
-/// the same order (processes.hpp); statistics that `flatten` cannot carry are computed for
-/// every block by every process.
-template <class Acc, class Exec, class MakeAcc, class Body>
-Acc reduce_chunks(const Exec& exec, const row_blocks& blocks, MakeAcc&& make, Body&& body) {
-  std::vector<Acc> partial(static_cast<std::size_t>(blocks.num_blocks()));
-  auto run = [&](const auto& policy) {
-    policy.for_each_block(blocks.num_blocks(), [&](index b) {
-      Acc acc = make();
-      blocks.for_each_chunk(b, [&](row_range r) { body(r, acc); });
-      partial[static_cast<std::size_t>(b)] = std::move(acc);
-    });
-  };
-  if constexpr (requires { exec.processes; }) {
-    if (exec.processes && flattenable_v<Acc>) {
-      std::exception_ptr failure;
-      try {
-        run(exec);
-      } catch (...) {
-        failure = std::current_exception();  // reported to every process, so that all throw
-      }
-      if constexpr (flattenable_v<Acc>) exchange_blocks(*exec.processes, partial, failure);
-    } else {
-      // Statistics that cannot be flattened (a user's init policy's, say): every process runs
-      // every block, which gives the same values, only without sharing the work.
-      Exec local = exec;
-      local.processes = nullptr;
-      run(local);
-    }
-  } else {
-    run(exec);
-  }
-  Acc total = make();
-  for (Acc& p : partial) total += p;
-  return total;
-}
-
-/// The statistics and scalar sums of one E-step pass.
-template <class Acc>
-struct pass_result {
-  Acc stats;
-  estep_totals totals;
-  EMKIT_REFLECT(stats, totals);
-  pass_result& operator+=(const pass_result& o) {
-    stats += o.stats;
-    totals += o.totals;
-    return *this;
-  }
-};
-
-/// The chunks of a source as the passes of a fit see them: rows, the model's data-only cache of
-/// those rows, and weights. In memory, views (the cache computed once for all rows); from a
-/// file, a buffer per call, its cache computed by `model.prepare` of the chunk (row-wise, so
-/// the same rows of the same cache).
-template <class M, DataSource S>
-class chunk_reader {
- public:
-  chunk_reader(const M& model, const S& source) : model_(model), source_(source) {
-    if constexpr (InMemoryDataSource<S>) cache_ = model.prepare(source.matrix());
-  }
-
-  /// Calls f(X, C, w) for the chunk `r`.
-  template <class F>
-  void visit(row_range r, F&& f) const {
-    if constexpr (InMemoryDataSource<S>) {
-      const chunk_view v = source_.view(r);
-      if constexpr (requires { source_.prefetch(r); }) source_.prefetch({r.begin + r.rows, r.rows});
-      f(v.X, middle_rows(cache_, r.begin, r.rows), v.w);
-    } else {
-      chunk_buffer buffer;
-      const chunk_view v = buffer.read(source_, r);
-      const matrix_ref C = buffer.hold_cache(model_.prepare(v.X), r, source_.rows());
-      f(v.X, C, v.w);
-    }
-  }
-
- private:
-  const M& model_;
-  const S& source_;
-  Eigen::MatrixXd cache_;
-};
-
-/// A hard E-step that gives labels (`assign`) and a model that accumulates by label
-/// (`accumulate_labels`): the fused pass then skips the one-hot responsibilities.
-template <class E, class M>
-concept LabelledHardEStep = E::is_hard &&
-    requires(const E& e, const M& m, const typename M::params_type& theta, matrix_ref X, vector_ref w,
-             std::span<index> z, std::span<const index> cz, estep_totals& totals, typename M::accumulator_type& acc) {
-  { e.assign(X, w, z, totals) } -> std::same_as<bool>;
-  m.accumulate_labels(theta, X, X, w, cz, acc);
-};
-
-/// The fused E-step of one chunk, shared by the batch and online fitters: log joint →
-/// responsibilities (in place) and totals → statistics. `first_row` (the chunk's first row in
-/// the data) and `where` name a row with no posterior.
-template <class E, class M>
-void fused_chunk(const E& estep, const M& model, const typename M::params_type& theta, matrix_ref X, matrix_ref C,
-                 vector_ref w, index K, index first_row, std::string_view where,
-                 pass_result<typename M::accumulator_type>& acc) {
-  Eigen::MatrixXd L(X.rows(), K);
-  model.log_joint(theta, X, C, L);
-  if constexpr (LabelledHardEStep<E, M>) {
-    // A hard E-step and a model that accumulates by label: no one-hot responsibilities. `assign`
-    // reports every row without a posterior (its maximum −∞, or a NaN in its log-sum-exp), so
-    // the full check runs only then.
-    std::vector<index> labels(static_cast<std::size_t>(X.rows()));
-    if (!estep.assign(L, w, labels, acc.totals)) check_log_joint(L, w, first_row, where);
-    model.accumulate_labels(theta, X, C, w, labels, acc.stats);
-  } else {
-    check_log_joint(L, w, first_row, where);
-    estep.posterior(L, w, acc.totals);
-    model.accumulate(X, C, w, L, acc.stats);
-  }
-}
-
-/// The statistics of one chunk (rows `r` of the data) under the first responsibilities.
-template <class M>
-void initial_chunk(const M& model, const initial_assignment& first, row_range r, matrix_ref X, matrix_ref C,
-                   vector_ref w, index K, typename M::accumulator_type& acc) {
-  Eigen::MatrixXd R(X.rows(), K);
-  initial_responsibilities(first, X, r, R);
-  model.accumulate(X, C, w, R, acc);
-}
-
-/// The first data error of a checking pass: the row it is on and the message.
-struct first_data_error {
-  std::optional<std::pair<index, std::string>> error;
-  double weight = 0.0;
-  EMKIT_REFLECT(error, weight);
-  first_data_error& operator+=(const first_data_error& o) {
-    if (!error && o.error) error = o.error;  // blocks merge in order: the earliest row wins
-    weight += o.weight;
-    return *this;
-  }
-};
-
-/// `message` with its first "X(0, " (the row of a one-row check) made "X(row, ".
-inline std::string with_row(std::string message, index row) {
-  const std::size_t at = message.find("X(0, ");
-  if (at != std::string::npos) message.replace(at, 5, concat("X(", row, ", "));
-  return message;
-}
-
-}  // namespace detail
 
 /// Fits a `LatentModel` by EM. The E-step kind, initialisation and execution are policies
 /// (they change types or the inner loop); everything scalar is in `options`.
@@ -223,11 +67,11 @@ struct fitter {
     const auto start = std::chrono::steady_clock::now();
     options.validate();
     if constexpr (requires { init.validate(); }) init.validate();  // the policy's own options
-    check_data(data, "fit");
-    check_weights(weights, data.rows(), "fit");
-    check_components(K, data.rows(), "fit");
-    model.validate_data(data);
+    check_shape(weights.size() == data.rows(), "fit", "weights.size()", weights.size(),
+                detail::concat("the number of rows ", data.rows()));
     const memory_source source(data, weights);
+    check_source(model, source, row_blocks::for_fit(data.rows(), options.chunk_rows, data.cols(), K), execution, "fit");
+    check_components(K, data.rows(), "fit");
     return fit_checked(model, source, K, start);
   }
 
@@ -242,96 +86,19 @@ struct fitter {
     const auto start = std::chrono::steady_clock::now();
     options.validate();
     if constexpr (requires { init.validate(); }) init.validate();
-    check_shape(source.rows() >= 1, "fit", "X.rows()", source.rows(), ">= 1 observation");
-    check_shape(source.cols() >= 1, "fit", "X.cols()", source.cols(), ">= 1 column");
-    check_source(model, source, K);
+    check_source(model, source, row_blocks::for_fit(source.rows(), options.chunk_rows, source.cols(), K), execution,
+                 "fit");
     check_components(K, source.rows(), "fit");
     return fit_checked(model, source, K, start);
   }
 
  private:
-  /// The pass over the chunks of `source` that the initialisation policies read.
-  template <DataSource S>
-  auto init_pass_over(const S& source, const row_blocks& blocks) const {
-    auto reduce = [this, blocks](auto&& make, auto&& body) {
-      using acc_type = std::decay_t<decltype(make())>;
-      return detail::reduce_chunks<acc_type>(execution, blocks, make, body);
-    };
-    return chunk_pass<S, decltype(reduce)>(source, blocks, reduce);
-  }
-
-  /// The first responsibilities of a restart: from the policy's pass over chunks when it has
-  /// one (the shipped policies), else from the whole matrix (in memory only).
-  template <DataSource S, class Pass>
-  initial_assignment first_assignment(const S& source, const Pass& pass, index K, random_engine& rng) const {
-    if constexpr (requires { init.initialize(pass, K, rng); }) {
-      return init.initialize(pass, K, rng);
-    } else {
-      static_assert(InMemoryDataSource<S>,
-                    "streaming a source needs an init policy with initialize(pass, K, rng) (see policies.hpp)");
-      return init.initialize(source.matrix(), source.weights(), K, rng);
-    }
-  }
-
-  /// The checks of `fit(model, X, K, w)` as one pass over the chunks of a source: finite
-  /// values, finite non-negative weights with a positive total, `model.validate_data`. The
-  /// earliest bad row is reported, whichever thread finds it.
-  template <class M, DataSource S>
-  void check_source(const M& model, const S& source, index K) const {
-    const row_blocks blocks = row_blocks::for_fit(source.rows(), options.chunk_rows, source.cols(), K);
-    const detail::first_data_error found = detail::reduce_chunks<detail::first_data_error>(
-        execution, blocks, [] { return detail::first_data_error{}; },
-        [&](row_range r, detail::first_data_error& acc) {
-          if (acc.error) return;
-          chunk_buffer buffer;
-          std::optional<chunk_view> read;
-          try {
-            read.emplace(buffer.read(source, r));
-          } catch (const data_error& e) {  // a value the source cannot read: ordered like the rest
-            acc.error.emplace(r.begin, e.what());
-            return;
-          }
-          const chunk_view& v = *read;
-          for (index n = 0; n < r.rows; ++n) {
-            const index row = r.begin + n;
-            for (index j = 0; j < v.X.cols(); ++j) {
-              if (!std::isfinite(v.X(n, j))) {
-                acc.error.emplace(row, detail::concat("fit: X(", row, ", ", j, ") = ", v.X(n, j),
-                                                      ", expected a finite number (row and column are 0-based)"));
-                return;
-              }
-            }
-            if (!std::isfinite(v.w[n]) || v.w[n] < 0) {
-              acc.error.emplace(
-                  row, detail::concat("fit: weights(", row, ") = ", v.w[n], ", expected a finite number >= 0"));
-              return;
-            }
-            acc.weight += v.w[n];
-          }
-          try {
-            model.validate_data(v.X);
-          } catch (const data_error&) {
-            for (index n = 0; n < r.rows; ++n) {  // the row, and its message as one row gives it
-              try {
-                model.validate_data(v.X.middleRows(n, 1));
-              } catch (const data_error& e) {
-                acc.error.emplace(r.begin + n, detail::with_row(e.what(), r.begin + n));
-                return;
-              }
-            }
-            throw;
-          }
-        });
-    if (found.error) throw data_error(found.error->second);
-    check_option(found.weight > 0, "fit", "sum of weights", found.weight, "> 0");
-  }
-
   template <LatentModel M, DataSource S>
   fit_result<typename M::params_type> fit_checked(const M& model, const S& source, index K,
                                                   std::chrono::steady_clock::time_point start) const {
     const row_blocks blocks = row_blocks::for_fit(source.rows(), options.chunk_rows, source.cols(), K);
     const detail::chunk_reader<M, S> reader(model, source);  // in memory: the cache, once per data set
-    const auto pass = init_pass_over(source, blocks);
+    const auto pass = detail::init_pass_over(source, execution, blocks);
     fit_result<typename M::params_type> best;
     std::vector<warning> warnings;
     std::vector<violation> violations;
@@ -340,7 +107,7 @@ struct fitter {
     for (int r = 0; r < options.restarts; ++r) {
       std::vector<warning> restart_warnings;
       random_engine rng = make_engine(options.seed, static_cast<std::uint64_t>(r));
-      const initial_assignment first = first_assignment(source, pass, K, rng);
+      const initial_assignment first = detail::first_assignment(init, source, pass, K, rng);
       fit_result<typename M::params_type> run;
       try {
         run = run_restart(model, reader, K, blocks, first, r, restart_warnings, violations);
@@ -372,34 +139,11 @@ struct fitter {
   template <class M>
   using pass_type = detail::pass_result<typename M::accumulator_type>;
 
-  /// One fused pass: for each chunk, log joint → responsibilities (in place) → statistics.
+  /// One fused pass over all rows (`detail::e_pass`, shared with `online_fitter`).
   template <class M, class Reader>
   pass_type<M> e_pass(const M& model, const typename M::params_type& theta, const Reader& reader, index K,
                       const row_blocks& blocks) const {
-    return detail::reduce_chunks<pass_type<M>>(
-        execution, blocks,
-        [&] {
-          return pass_type<M>{model.make_accumulator(K), {}};
-        },
-        [&](row_range r, pass_type<M>& acc) {
-          reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
-            detail::fused_chunk(estep, model, theta, Xc, Cc, wc, K, r.begin, "fit", acc);
-          });
-        });
-  }
-
-  /// Statistics of the initial responsibilities; θ_0 is one M-step from them.
-  template <class M, class Reader>
-  typename M::accumulator_type init_pass(const M& model, const Reader& reader, index K, const row_blocks& blocks,
-                                         const initial_assignment& first) const {
-    using acc_type = typename M::accumulator_type;
-    return detail::reduce_chunks<acc_type>(
-        execution, blocks, [&] { return model.make_accumulator(K); },
-        [&](row_range r, acc_type& acc) {
-          reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
-            detail::initial_chunk(model, first, r, Xc, Cc, wc, K, acc);
-          });
-        });
+    return detail::e_pass(estep, execution, model, theta, reader, K, blocks, 0, "fit");
   }
 
   /// Q(θ; q) + log p(θ) from statistics.
@@ -420,7 +164,7 @@ struct fitter {
     auto tick = clock::now();
 
     // K is the model's from here on: an M-step may drop an empty component.
-    typename M::params_type theta = model.m_step(init_pass(model, reader, K, blocks, first), events);
+    typename M::params_type theta = model.m_step(detail::init_pass(execution, model, reader, K, blocks, first), events);
     pass_type<M> pass = e_pass(model, theta, reader, model.num_components(theta), blocks);
     double prior = model.log_prior(theta);
 

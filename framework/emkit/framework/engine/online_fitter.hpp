@@ -11,8 +11,9 @@
 /// visiting b replaces S_b, and θ = M-step(Σ_b S_b): after the first epoch this is exactly the
 /// incremental EM of Neal and Hinton, whose free-energy lower bound never decreases.
 ///
-/// Rows are read only through one function `rows(row_range)`, returning the rows and their
-/// weights, so that a streaming source can serve them in place of an in-memory matrix.
+/// Rows are read from a `DataSource` (a matrix in memory, or a file read chunk by chunk) by the
+/// pass machinery of the batch fitter (`pass.hpp`): the same reader, fused E-step and ordered
+/// merge, so a streamed fit is the in-memory fit bit for bit, with memory independent of N.
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -30,10 +32,13 @@
 #include <emkit/framework/concepts/init_policy.hpp>
 #include <emkit/framework/concepts/latent_model.hpp>
 #include <emkit/framework/concepts/mergeable_stats.hpp>
+#include <emkit/framework/data/data_source.hpp>
+#include <emkit/framework/data/memory_source.hpp>
 #include <emkit/framework/engine/check_data.hpp>
-#include <emkit/framework/engine/check_log_joint.hpp>
+#include <emkit/framework/engine/check_source.hpp>
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/engine/fitter.hpp>
+#include <emkit/framework/engine/pass.hpp>
 #include <emkit/framework/engine/summary.hpp>
 #include <emkit/framework/error.hpp>
 #include <emkit/framework/estep/soft_estep.hpp>
@@ -112,9 +117,11 @@ struct online_record {
   double evaluation_seconds = 0.0;  ///< time of this record's evaluation pass
 };
 
-/// The rows [begin, begin + rows) of the data and their weights, as a source that reads them
-/// (from a file, say) returns them. `rows(range)` may return any type with members `X` and `w`
+/// The rows [begin, begin + rows) of the data and their weights, as a function given to
+/// `online_fitter::run` returns them. `rows(range)` may return any type with members `X` and `w`
 /// that convert to `matrix_ref` and `vector_ref`: a `row_batch` that owns them, or a `row_view`.
+/// (A file is better read by `online_fitter::fit(model, source, K)` with a `DataSource`, which
+/// reads a batch chunk by chunk instead of whole.)
 struct row_batch {
   Eigen::MatrixXd X;
   Eigen::VectorXd w;
@@ -156,14 +163,34 @@ struct online_result {
   return order;
 }
 
+namespace detail {
+
+/// A chunk reader whose source starts at row `offset` of the data: `visit` takes rows of the
+/// data (a mini-batch served whole by `online_fitter::run`, read as a source of its own rows).
+template <class Reader>
+struct shifted_reader {
+  const Reader& reader;
+  index offset = 0;
+
+  template <class F>
+  void visit(row_range r, F&& f) const {
+    reader.visit({r.begin - offset, r.rows}, f);
+  }
+};
+
+}  // namespace detail
+
 /// Fits a `LatentModel` by online EM over mini-batches. Within a batch the statistics are
 /// accumulated by the execution policy over the fixed chunks and blocks of `row_blocks`, merged
 /// in block order, so a fit is bit-for-bit the same on any number of threads; batches are
-/// visited one after another in a seeded order.
+/// visited one after another in a seeded order. Rows are read from a `DataSource` chunk by
+/// chunk through the batch fitter's pass machinery, so a file streamed from disk gives the fit
+/// of the same rows in memory bit for bit.
 ///
 ///     emkit::online_fitter f{emkit::soft_estep{}, emkit::kmeans_plus_plus{}, emkit::threads{.n = 2}};
 ///     f.options.batch_size = 5000;
-///     auto r = f.fit(emkit::mixture{emkit::gaussian{}}, X, 3);  // r.params, r.epochs
+///     auto r = f.fit(emkit::mixture{emkit::gaussian{}}, X, 3);                  // r.params, r.epochs
+///     auto s = f.fit(emkit::mixture{emkit::gaussian{}}, emkit::npy_source("big.npy"), 3);  // streamed
 template <EStepPolicy E = soft_estep, InitPolicy I = kmeans_plus_plus, ExecutionPolicy X = serial>
 struct online_fitter {
   E estep{};
@@ -177,77 +204,109 @@ struct online_fitter {
     return fit(model, data, K, Eigen::VectorXd::Ones(data.rows()));
   }
 
-  /// Fits K components to the rows of `data` with per-row weights. Throws `invalid_option`,
-  /// `shape_error` or `data_error` on bad arguments, `numerical_error` on a breakdown.
+  /// Fits K components to the rows of `data` with per-row weights: the fit of a `memory_source`
+  /// of them. Throws `invalid_option`, `shape_error` or `data_error` on bad arguments,
+  /// `numerical_error` on a breakdown.
   template <LatentModel M>
   online_result<typename M::params_type> fit(const M& model, matrix_ref data, index K, vector_ref weights) const {
     options.validate();
-    check_data(data, "online_fitter::fit");
-    check_weights(weights, data.rows(), "online_fitter::fit");
-    model.validate_data(data);
-    // The one place rows are read: a streaming source replaces this lambda.
-    const auto rows = [&](row_range r) {
-      return row_view{data.middleRows(r.begin, r.rows), weights.segment(r.begin, r.rows)};
-    };
-    return run_batches(model, rows, data.rows(), K, false);
+    check_shape(weights.size() == data.rows(), "online_fitter::fit", "weights.size()", weights.size(),
+                detail::concat("the number of rows ", data.rows()));
+    const memory_source source(data, weights);
+    return fit(model, source, K);
+  }
+
+  /// Fits K components to the rows of a `DataSource` with its weights (`memory_source`,
+  /// `npy_source`, `csv_source`), reading each mini-batch chunk by chunk: from a file, memory
+  /// does not grow with N (one chunk per thread, the per-block statistics of one batch; and
+  /// incremental EM's statistics of every batch, O(N/B)). The result equals the fit of the
+  /// same rows and weights in memory bit for bit, for any thread count. One checking pass first
+  /// (`check_source`, as the batch fitter's): throws `data_error` naming the 0-based row of the
+  /// source, `shape_error`, `invalid_option`, and as the source's `read` throws.
+  template <LatentModel M, DataSource S>
+  online_result<typename M::params_type> fit(const M& model, const S& source, index K) const {
+    const auto start = std::chrono::steady_clock::now();
+    options.validate();
+    if constexpr (requires { init.validate(); }) init.validate();
+    check_source(model, source, row_blocks::for_fit(source.rows(), options.chunk_rows, source.cols(), K), execution,
+                 "online_fitter::fit");
+    check_components(K, source.rows(), "online_fitter::fit");
+    const detail::chunk_reader<M, S> reader(model, source);  // in memory: the cache, once per data set
+    // Every batch is read from the one source; its rows are the data's.
+    const auto with_rows = [&](row_range, auto&& f) { return f(source, reader); };
+    return run_batches(model, with_rows, source.rows(), K, start);
   }
 
   /// Fits K components to N rows served by `rows(row_range)`, which returns a `row_batch` or a
-  /// `row_view` and must return the same rows for the same range every time. Each batch is
-  /// checked (finite, in the model's support) when it is first read; a reported row is counted
-  /// from the batch's start.
+  /// `row_view` and must return the same rows for the same range every time: it is called once
+  /// for the initialisation rows and once per batch visit and evaluation. Each range is checked
+  /// by the checking pass of `fit` (`detail::check_rows`) when it is first read; a bad row is
+  /// named by its row in the data.
   template <LatentModel M, class Rows>
   online_result<typename M::params_type> run(const M& model, Rows&& rows, index N, index K) const {
-    return run_batches(model, rows, N, K, true);
-  }
-
- private:
-  template <LatentModel M, class Rows>
-  online_result<typename M::params_type> run_batches(const M& model, Rows& rows, index N, index K,
-                                                     bool check_batches) const {
-    using clock = std::chrono::steady_clock;
-    using acc_type = typename M::accumulator_type;
-    static_assert(ScalableStats<acc_type>, "online EM needs statistics with `s *= a` (ScalableStats)");
-    const auto start = clock::now();
+    const auto start = std::chrono::steady_clock::now();
     options.validate();
     if constexpr (requires { init.validate(); }) init.validate();
     check_components(K, N, "online_fitter::fit");
+    std::set<std::pair<index, index>> checked;  // the ranges read so far
+    const auto with_rows = [&](row_range range, auto&& f) {
+      const auto b = rows(range);
+      check_shape(b.X.rows() == range.rows && b.w.size() == range.rows, "online_fitter::run", "rows(range) rows",
+                  b.X.rows(), detail::concat(range.rows, " rows and weights from row ", range.begin));
+      const memory_source source(b.X, b.w);
+      if (checked.insert({range.begin, range.rows}).second) {
+        (void)detail::check_rows(model, source, execution,
+                                 row_blocks::for_fit(range.rows, options.chunk_rows, source.cols(), K), range.begin,
+                                 "online_fitter::run");
+      }
+      const detail::chunk_reader<M, memory_source> reader(model, source);
+      return f(source, detail::shifted_reader<detail::chunk_reader<M, memory_source>>{reader, range.begin});
+    };
+    return run_batches(model, with_rows, N, K, start);
+  }
+
+ private:
+  template <class M>
+  using pass_type = detail::pass_result<typename M::accumulator_type>;
+
+  /// The fit, reading rows only through `with_rows(range, f)`, which calls f(source, reader)
+  /// with a `DataSource` whose first rows are those of `range` and a `detail::chunk_reader` of it
+  /// that takes rows of the data.
+  template <LatentModel M, class WithRows>
+  online_result<typename M::params_type> run_batches(const M& model, const WithRows& with_rows, index N, index K,
+                                                     std::chrono::steady_clock::time_point start) const {
+    using clock = std::chrono::steady_clock;
+    using acc_type = typename M::accumulator_type;
+    static_assert(ScalableStats<acc_type>, "online EM needs statistics with `s *= a` (ScalableStats)");
 
     online_result<typename M::params_type> out;
     std::vector<warning> warnings;
     fit_events events{0, 0, false, &warnings};
-    const auto checked = [&](row_range r) {
-      auto b = rows(r);
-      if (check_batches) {
-        check_shape(b.X.rows() == r.rows && b.w.size() == r.rows, "online_fitter::run", "rows(range) rows", b.X.rows(),
-                    detail::concat(r.rows, " rows and weights from row ", r.begin));
-        check_data(b.X, "online_fitter::run");
-        for (index n = 0; n < r.rows; ++n) {  // a batch may weigh 0 in all; the data may not
-          if (!std::isfinite(b.w[n]) || b.w[n] < 0) {
-            throw data_error(detail::concat("online_fitter::run: weights(", r.begin + n, ") = ", b.w[n],
-                                            ", expected a finite number >= 0"));
-          }
-        }
-        model.validate_data(b.X);
-      }
-      return b;
-    };
     double evaluation_seconds = 0.0;
     const auto seconds_so_far = [&] {
       return std::chrono::duration<double>(clock::now() - start).count() - evaluation_seconds;
     };
+    // One fused pass over the rows of `range` under θ (`detail::e_pass`, as the batch fitter's).
+    const auto batch_pass = [&](const typename M::params_type& th, row_range range, index k) {
+      return with_rows(range, [&](const auto& source, const auto& reader) {
+        const row_blocks blocks = row_blocks::for_fit(range.rows, options.chunk_rows, source.cols(), k);
+        return detail::e_pass(estep, execution, model, th, reader, k, blocks, range.begin, "online_fitter::fit");
+      });
+    };
 
     // θ_0: the batch fitter's initialisation (policy, then one M-step) on the first init rows,
-    // whose statistics, scaled to N rows, are s_0.
+    // whose statistics, scaled to N rows, are s_0. The policy reads them in the default chunks
+    // (as its matrix overload, `with_memory_pass`, does), the statistics in the fit's.
     const index n_init = options.init_rows == 0 ? N : std::min(N, options.init_rows);
     check_components(K, n_init, "online_fitter::fit (init_rows)");
-    acc_type s_init;
-    {
-      const auto b = checked({0, n_init});
+    const acc_type s_init = with_rows(row_range{0, n_init}, [&](const auto& source, const auto& reader) {
+      const index D = source.cols();
+      const auto pass = detail::init_pass_over(source, execution, row_blocks::for_fit(n_init, 0, D, K));
       random_engine rng = make_engine(options.seed, 0);
-      const initial_assignment first = init.initialize(b.X, b.w, K, rng);
-      s_init = init_statistics(model, b, K, first);
-    }
+      const initial_assignment first = detail::first_assignment(init, source, pass, K, rng);
+      return detail::init_pass(execution, model, reader, K, row_blocks::for_fit(n_init, options.chunk_rows, D, K),
+                               first);
+    });
     typename M::params_type theta = model.m_step(s_init, events);
     check_fixed_components(model, theta, K);
     acc_type s = s_init;
@@ -281,6 +340,12 @@ struct online_fitter {
       }
       return theta;
     };
+    // The E-step totals (ℓ, objective) of all the data under θ, batch by batch in row order.
+    auto evaluation = [&](const typename M::params_type& th) {
+      estep_totals totals;
+      for (const row_range& r : batches) totals += batch_pass(th, r, model.num_components(th)).totals;
+      return totals;
+    };
     auto record = [&](int epoch, const typename M::params_type& th) {
       online_record rec;
       rec.epoch = epoch;
@@ -289,7 +354,7 @@ struct online_fitter {
       rec.seconds = seconds_so_far();
       if (options.evaluate || epoch == options.epochs) {
         const auto tick = clock::now();
-        const estep_totals totals = evaluation(model, th, checked, batches);
+        const estep_totals totals = evaluation(th);
         rec.log_likelihood = totals.log_likelihood.value();
         rec.objective = totals.objective.value();
         rec.evaluation_seconds = std::chrono::duration<double>(clock::now() - tick).count();
@@ -308,9 +373,9 @@ struct online_fitter {
     for (int epoch = 0; epoch < options.epochs; ++epoch) {
       for (const index b : online_batch_order(nb, options.seed, epoch)) {
         const row_range range = batches[static_cast<std::size_t>(b)];
-        const auto batch = epoch == 0 ? checked(range) : rows(range);
-        if (epoch == 0) total_weight += batch.w.sum();
-        acc_type hat = statistics(model, theta, batch, K);
+        pass_type<M> pass = batch_pass(theta, range, K);
+        if (epoch == 0) total_weight += pass.totals.weight.value();
+        acc_type hat = std::move(pass.stats);
         rows_read += static_cast<double>(range.rows);
         ++t;
         events.iteration = static_cast<int>(t);
@@ -367,9 +432,6 @@ struct online_fitter {
     return out;
   }
 
-  template <class M>
-  using pass_type = detail::pass_result<typename M::accumulator_type>;
-
   /// Online EM keeps statistics of a fixed K: an M-step that drops a component cannot go on.
   template <class M>
   static void check_fixed_components(const M& model, const typename M::params_type& theta, index K) {
@@ -377,54 +439,6 @@ struct online_fitter {
       throw numerical_error(detail::concat("online_fitter: a component was dropped (", model.num_components(theta),
                                            " of ", K, " left); online EM needs a fixed K, use reseed or keep"));
     }
-  }
-
-  /// One fused pass over a batch under θ: statistics and totals, chunk by chunk, blocks merged
-  /// in order (as in `fitter`).
-  template <class M, class Batch>
-  pass_type<M> batch_pass(const M& model, const typename M::params_type& theta, const Batch& batch, index K) const {
-    const Eigen::MatrixXd cache = model.prepare(batch.X);
-    const row_blocks blocks = row_blocks::for_fit(batch.X.rows(), options.chunk_rows, batch.X.cols(), K);
-    return detail::reduce_chunks<pass_type<M>>(
-        execution, blocks,
-        [&] {
-          return pass_type<M>{model.make_accumulator(K), {}};
-        },
-        [&](row_range r, pass_type<M>& acc) {
-          detail::fused_chunk(estep, model, theta, batch.X.middleRows(r.begin, r.rows),
-                              middle_rows(cache, r.begin, r.rows), batch.w.segment(r.begin, r.rows), K, r.begin,
-                              "online_fitter::fit", acc);
-        });
-  }
-
-  template <class M, class Batch>
-  typename M::accumulator_type statistics(const M& model, const typename M::params_type& theta, const Batch& batch,
-                                          index K) const {
-    return batch_pass(model, theta, batch, K).stats;
-  }
-
-  /// Statistics of the first responsibilities of the init policy.
-  template <class M, class Batch>
-  typename M::accumulator_type init_statistics(const M& model, const Batch& batch, index K,
-                                               const initial_assignment& first) const {
-    using acc_type = typename M::accumulator_type;
-    const Eigen::MatrixXd cache = model.prepare(batch.X);
-    const row_blocks blocks = row_blocks::for_fit(batch.X.rows(), options.chunk_rows, batch.X.cols(), K);
-    return detail::reduce_chunks<acc_type>(
-        execution, blocks, [&] { return model.make_accumulator(K); },
-        [&](row_range r, acc_type& acc) {
-          detail::initial_chunk(model, first, r, batch.X.middleRows(r.begin, r.rows),
-                                middle_rows(cache, r.begin, r.rows), batch.w.segment(r.begin, r.rows), K, acc);
-        });
-  }
-
-  /// The E-step totals (ℓ, objective) of all the data under θ, batch by batch in row order.
-  template <class M, class Rows>
-  estep_totals evaluation(const M& model, const typename M::params_type& theta, const Rows& rows,
-                          const std::vector<row_range>& batches) const {
-    estep_totals totals;
-    for (const row_range& r : batches) totals += batch_pass(model, theta, rows(r), model.num_components(theta)).totals;
-    return totals;
   }
 };
 

@@ -7,13 +7,16 @@ assignment of every row to its nearest initial mean. Every tool starts from Î¸â‚
 it itself from the same means), runs a fixed number of EM iterations with tolerance 0 and no
 regularisation, and reports its time per iteration and the final mean log-likelihood (for
 K-means: the inertia per observation). Times per iteration for the peers are differences
-between runs of two lengths, so their set-up cost is not counted; emkit's come from its trace.
+between runs of two lengths, so their set-up cost is not counted; emkit's come from the trace of
+the `emkit` program the README builds (`build/bin/emkit fit ... --trace`), run the way a user
+runs it, through the command line, with its monitor on.
 Each tool runs `--repeats` times, the tools taking turns, and each time is the minimum over the
 repeats (for the peers, of each run length before the difference): on a shared virtual machine
 one run of the same binary can be 30 % slower than the next, and the minimum is the estimate
 that such interference only ever inflates.
 
-Usage: bench/compare.py [--quick] [--build BUILD_DIR]   (run bench/run_comparison.sh for the set-up)
+Usage: bench/compare.py [--quick] [--emkit build/bin/emkit] [--build BUILD_DIR]
+       (run bench/run_comparison.sh for the set-up)
 """
 import argparse
 import json
@@ -113,13 +116,22 @@ def run_armadillo(driver, tmp, kind, x, means, iters, threads):
     return short["seconds"], long["seconds"], long["value"]
 
 
-def run_emkit(driver, tmp, kind, x, means, iters, threads):
-    n, d = x.shape
-    means.tofile(f"{tmp}/means.bin")
-    out = subprocess.run([driver, kind, f"{tmp}/x.bin", str(n), str(d), f"{tmp}/means.bin", str(len(means)),
-                          str(iters), str(threads)], check=True, capture_output=True, text=True).stdout
-    r = json.loads(out)
-    return r["seconds_per_iteration"], r["value"]
+def run_emkit(program, tmp, kind, x, means, iters, threads):
+    """`emkit fit` on x.npy from the given means, `iters` iterations, no regularisation: the
+    mean of the trace's iteration times (the initial pass excluded) and the final mean
+    log-likelihood per observation (K-means: the inertia per observation)."""
+    n = x.shape[0]
+    np.savetxt(f"{tmp}/means.csv", means, delimiter=",", fmt="%.17g")
+    family = ["--family", "kmeans"] if kind == "kmeans" else ["--covariance", kind, "--reg-covar", "0"]
+    subprocess.run([program, "fit", f"{tmp}/x.npy", *family, "-k", str(len(means)), "--init-means", f"{tmp}/means.csv",
+                    "--tol", "0", "--max-iter", str(iters), "--threads", str(threads), "--trace", f"{tmp}/trace.csv",
+                    "-o", f"{tmp}/model.json", "--quiet"], check=True)
+    trace = np.genfromtxt(f"{tmp}/trace.csv", delimiter=",", names=True)
+    seconds = float(np.mean(trace["seconds"][1:]))
+    with open(f"{tmp}/model.json") as f:
+        model = json.load(f)
+    value = (model["inertia"] if kind == "kmeans" else model["log_likelihood"]) / n
+    return seconds, value
 
 
 def best_of(runs, repeats, iters):
@@ -154,7 +166,9 @@ def dgemm_gflops(threads, n=2048):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build-bench"))
+    p.add_argument("--build", default=os.path.join(HERE, "..", "build-bench"), help="where armadillo_driver is")
+    p.add_argument("--emkit", default=os.path.join(HERE, "..", "build", "bin", "emkit"),
+                   help="the emkit program (the README's build)")
     p.add_argument("--quick", action="store_true", help="N = 20000 and fewer iterations, for a smoke run")
     p.add_argument("--iterations", type=int, default=None)
     p.add_argument("--json", help="also write the results to this file")
@@ -169,7 +183,7 @@ def main():
     known = {"full16": ("full", 16), "full64": ("full", 64), "diag16": ("diag", 16), "kmeans16": ("kmeans", 16)}
     cases = [known[c] for c in args.cases.split(",")]
     k = 8
-    emkit_driver = os.path.join(args.build, "bin", "emkit_bench_driver")
+    emkit_program = args.emkit
     arma_driver = os.path.join(args.build, "armadillo_driver")
 
     print(f"# {time.strftime('%Y-%m-%d')}  {platform.processor() or platform.machine()}  "
@@ -190,9 +204,10 @@ def main():
                 x = np.random.default_rng(d).random((n, d))
                 means = np.ascontiguousarray(x[:k])
             x.tofile(f"{tmp}/x.bin")
+            np.save(f"{tmp}/x.npy", x)
             flops = 4.0 * n * k * d * d if kind != "kmeans" else 3.0 * n * k * d
             for threads in (1, 2):
-                rows = best_of([("emkit", lambda: run_emkit(emkit_driver, tmp, kind, x, means, iters, threads)),
+                rows = best_of([("emkit", lambda: run_emkit(emkit_program, tmp, kind, x, means, iters, threads)),
                                 ("sklearn", lambda: run_sklearn(kind, x, means, iters, threads)),
                                 ("armadillo", lambda: run_armadillo(arma_driver, tmp, kind, x, means, iters, threads))],
                                args.repeats, iters)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the peers (scikit-learn, Armadillo, OpenBLAS for both), builds emkit's benchmark
-# driver and Armadillo's, and runs bench/compare.py. Takes several minutes; not part of the tests.
+# Installs the peers (scikit-learn, Armadillo, OpenBLAS for both), builds the emkit program as the
+# README builds it (build/, optimised for this machine) and Armadillo's driver, and runs
+# bench/compare.py, which runs `build/bin/emkit fit` through the command line. Takes several
+# minutes; not part of the tests.
 #   bash bench/run_comparison.sh [--quick] [--json results.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +14,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMKIT_BUILD_BENCH=ON -DEMKIT_BUILD_TESTS=OFF \
-      -DEMKIT_BUILD_EXAMPLES=OFF -DEMKIT_BUILD_TOOLS=OFF >/dev/null
-cmake --build build-bench --target emkit_bench_driver emkit_bench
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build --target emkit_program
+mkdir -p build-bench
 g++ -std=c++17 -O3 -march=native -fopenmp -DARMA_DONT_USE_WRAPPER bench/armadillo_driver.cpp \
     -o build-bench/armadillo_driver -lopenblas -llapack
-/usr/bin/python3 bench/compare.py --build build-bench "$@"
+/usr/bin/python3 bench/compare.py --build build-bench --emkit build/bin/emkit "$@"

@@ -156,7 +156,6 @@ void validate_online_args(const fit_args& a) {
     return;
   }
   if (a.restarts != 1) throw usage_error("--restarts applies to batch EM only, not to --online or --minibatch");
-  if (a.stream) throw usage_error("--stream applies to batch EM only: --online and --minibatch read DATA into memory");
   if (a.distributed) throw usage_error("--distributed applies to batch EM only, not to --online or --minibatch");
   if (a.batch_size < 1) throw usage_error(detail::concat("--batch-size ", a.batch_size, ": expected at least 1"));
   if (!(a.alpha > 0.5 && a.alpha <= 1)) throw usage_error(detail::concat("--alpha ", a.alpha, ": expected (0.5, 1]"));
@@ -190,8 +189,8 @@ void check_fit_files(const fit_args& a) {
   }
 }
 
-/// The warnings with each run of "parameters held at the family's floor" (which a Poisson or
-/// Bernoulli fit may report at every iteration) kept once per restart and component, at the
+/// The warnings with each run of "parameters held at the family's floor" (which a family with
+/// a floor may report at every iteration) kept once per restart and component, at the
 /// last iteration it was reported: the state of the parameters that restart returned.
 std::vector<warning> condense_floor_warnings(const std::vector<warning>& warnings) {
   std::map<std::pair<int, index>, std::size_t> last;

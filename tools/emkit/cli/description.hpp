@@ -23,7 +23,7 @@
 /// | `support_note(model, column)` | what a value outside the support is, for messages |
 /// | `component_mean(p)`, `component_covariance(p)` | E[x | z = k] and Cov[x | z = k] for `plot`, when known |
 ///
-/// A product's blocks are written and read by their own family's description
+/// A family made of blocks of other families writes and reads each block by that family's description
 /// (`write_components`, `read_components` with a key prefix).
 
 #include <algorithm>

@@ -38,6 +38,7 @@
 #include <emkit/framework/estep/soft_estep.hpp>
 #include <emkit/framework/execution/threads.hpp>
 #include <emkit/framework/init/policies.hpp>
+#include <emkit/framework/concepts/mergeable_stats.hpp>
 #include <emkit/models/mixture.hpp>
 #include <emkit/models/verify/verify.hpp>
 
@@ -68,7 +69,7 @@ using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsib
 }
 
 /// A value outside the family's support, named by the file's line and 1-based column:
-/// "counts.csv: line 8, column 3: 1.5 is not a non-negative integer count (poisson)". An
+/// "counts.csv: line 8, column 3: 1.5 is not <expected> <note>". An
 /// error without an entry (or one outside the data) keeps its message, prefixed by the file.
 template <class LineOf>
 [[noreturn]] void throw_support_error(const data_error& e, const std::string& name, index rows, index cols,
@@ -203,7 +204,7 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     const family_detail::init_policy init = family_detail::make_init_policy(q);
     fit_result<typename model_type::params_type> r;
     if (q.stream != nullptr) {
-      r = fit_stream(model, init, q);
+      r = translated(model, *q.stream, [&] { return q.online ? fit_online(model, init, q) : fit_stream(model, init, q); });
     } else {
       check_support(model, *q.table);
       r = q.online ? fit_online(model, init, q) : fit_memory(model, init, q);
@@ -263,17 +264,14 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
         init);
   }
 
-  /// A streamed fit, its support error "X(row, col)" (0-based rows of the whole file, from
-  /// its checking pass) named as `check_support` names it in memory.
-  fit_result<typename model_type::params_type> fit_stream(const model_type& model,
-                                                          const family_detail::init_policy& init,
-                                                          const fit_request& q) const {
-    const stream_file& data = *q.stream;
+  /// `fit()` of a streamed file, its support error (rows of the whole file, from its checking
+  /// pass) named as `check_support` names it in memory.
+  template <class Fit>
+  fit_result<typename model_type::params_type> translated(const model_type& model, const stream_file& data,
+                                                          Fit&& fit) const {
     check_columns(model, data.cols(), data.path);
     try {
-      return std::visit([&](const auto& policy,
-                            const auto& source) { return make_fitter(policy, q).fit(model, source, q.K); },
-                        init, data.source);
+      return fit();
     } catch (const data_error& e) {
       const index col = e.entry() ? e.entry()->column : 0;
       family_detail::throw_support_error(
@@ -282,9 +280,29 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     }
   }
 
+  fit_result<typename model_type::params_type> fit_stream(const model_type& model,
+                                                          const family_detail::init_policy& init,
+                                                          const fit_request& q) const {
+    return std::visit([&](const auto& policy,
+                          const auto& source) { return make_fitter(policy, q).fit(model, source, q.K); },
+                      init, q.stream->source);
+  }
+
   fit_result<typename model_type::params_type> fit_online(const model_type& model,
                                                           const family_detail::init_policy& init,
                                                           const fit_request& q) const {
+    if constexpr (!ScalableStats<typename model_type::component_stats>) {
+      (void)model, (void)init, (void)q;
+      throw usage_error("--online and --minibatch: the " + name() +
+                        " family's statistics cannot be scaled (its stats_type has no `s *= a`)");
+    } else {
+      return fit_online_scalable(model, init, q);
+    }
+  }
+
+  fit_result<typename model_type::params_type> fit_online_scalable(const model_type& model,
+                                                                   const family_detail::init_policy& init,
+                                                                   const fit_request& q) const {
     const fit_request::online_settings& s = *q.online;
     online_options o;
     o.method = s.stepwise ? online_method::stepwise : online_method::incremental;
@@ -296,16 +314,18 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     o.epochs = s.epochs;
     o.seed = q.options.seed;
     o.evaluate = s.evaluate;
-    return std::visit(
-        [&](const auto& policy) {
-          online_fitter<estep_type, std::decay_t<decltype(policy)>, emkit::threads> f;
-          f.init = policy;
-          f.execution.n = q.execution.n;
-          f.options = o;
-          auto r = f.fit(model, q.table->table.values, q.K, q.weights);
-          return fit_result<typename model_type::params_type>{std::move(r.params), std::move(r.summary)};
-        },
-        init);
+    o.chunk_rows = q.options.chunk_rows;
+    const auto fit = [&](const auto& policy, const auto& source) {
+      online_fitter<estep_type, std::decay_t<decltype(policy)>, emkit::threads> f;
+      f.init = policy;
+      f.execution.n = q.execution.n;
+      f.options = o;
+      auto r = f.fit(model, source, q.K);
+      return fit_result<typename model_type::params_type>{std::move(r.params), std::move(r.summary)};
+    };
+    if (q.stream != nullptr) return std::visit(fit, init, q.stream->source);
+    const memory_source memory(q.table->table.values, q.weights);
+    return std::visit([&](const auto& policy) { return fit(policy, memory); }, init);
   }
 
   Desc desc_;

@@ -55,7 +55,7 @@ class fitted_model {
 
   /// The data's values against the family's support; throws `data_error` with its entry.
   virtual void validate_data(matrix_ref X) const = 0;
-  /// "(poisson)", "(block 'poisson:2-4' of --columns, ...)": what holds column `column`.
+  /// "(<family>)", or the block of a layout: what holds column `column`, for messages.
   [[nodiscard]] virtual std::string support_note(index column) const = 0;
 
   [[nodiscard]] virtual Eigen::MatrixXd predict_proba(matrix_ref X) const = 0;
@@ -67,8 +67,8 @@ class fitted_model {
   /// `emkit::verify` at θ into `out`; throws `usage_error` for a family with no parameterisation.
   virtual void verify(matrix_ref X, vector_ref w, const verify_options& options, verify_report& out) const = 0;
 
-  /// The text of the keys written before "k" ("full" for a Gaussian's covariance, a product's
-  /// layout), for `info`; none for a family without.
+  /// The text of the keys written before "k" (a covariance type, a layout), for `info`; none
+  /// for a family without.
   [[nodiscard]] virtual std::optional<std::string> kind_text() const = 0;
   virtual void write_kind(json& j) const = 0;
   virtual void write_components(json& j) const = 0;
@@ -121,7 +121,7 @@ class model_kind {
   /// Its entry in `--family`'s help.
   [[nodiscard]] virtual std::string help() const = 0;
   [[nodiscard]] virtual std::vector<family_option> options() const = 0;
-  /// Added to "--covariance applies to --family gaussian only, not product".
+  /// Added to "--X applies to --family A only, not B" when B is this family.
   [[nodiscard]] virtual std::string option_hint(const std::string& option) const = 0;
   /// Builds the model `values` ask for and discards it: throws `usage_error` for bad options.
   virtual void check_options(const option_values& values) const = 0;
@@ -136,7 +136,7 @@ class model_kind {
 /// The families a program knows, in the order `--family` lists them.
 using family_list = std::vector<std::shared_ptr<const model_kind>>;
 
-/// The shipped families (gaussian, poisson, bernoulli, kmeans, product), each compiled once
+/// The shipped families (EMKIT_SHIPPED_FAMILIES in tools/CMakeLists.txt), each compiled once
 /// into the emkit_cli library.
 [[nodiscard]] family_list shipped_families();
 
@@ -144,7 +144,7 @@ using family_list = std::vector<std::shared_ptr<const model_kind>>;
 [[nodiscard]] const model_kind& find_family(const family_list& families, const std::string& name,
                                             const std::string& option = "--family");
 
-/// "gaussian, poisson, bernoulli, kmeans or product".
+/// "a, b or c": the names of `families`.
 [[nodiscard]] std::string family_names(const family_list& families);
 
 /// A model and its parameters θ, as the library fits them.

@@ -83,15 +83,12 @@ struct information_criteria {
 
 /// The model file of a fitted model. Keys, in order:
 ///
-/// * format, format_version, emkit_version, family; the family's kind (gaussian: covariance;
-///   product: layout); then k, dim;
-/// * weights [K]; the family's components (gaussian: means [K][D], covariances [K][D][D];
-///   poisson: rates; bernoulli: probabilities; kmeans: centers; product: blocks, each written
-///   by its family's description);
+/// * format, format_version, emkit_version, family; the keys of the family's kind (its
+///   description's `write_kind`); then k, dim;
+/// * weights [K]; the family's components (`write_components`);
 /// * log_likelihood; hard EM: classification_log_likelihood, inertia; iterations, converged,
 ///   n_parameters, bic, aic, seconds, n_observations, total_weight;
-/// * the family's setting (gaussian reg_covar, poisson rate_floor, bernoulli
-///   probability_floor, kmeans variance);
+/// * the family's setting (`write_setting`);
 /// * restarts, seed, tol, max_iter, init, init_means_file, data_file, weights_file, columns,
 ///   best_restart, restart_objectives, monitor {checks_passed, violations}, warnings.
 ///
@@ -130,7 +127,7 @@ struct loaded_model {
 [[nodiscard]] loaded_model load(const std::string& path, const family_list& families);
 [[nodiscard]] loaded_model load(const std::string& path);
 
-/// The family name of a fitted model ("gaussian", ...).
+/// The family name of a fitted model, as in its model file.
 [[nodiscard]] std::string family_name(const fitted_model& m);
 /// K, the number of components.
 [[nodiscard]] inline index num_components(const fitted_model& m) { return m.num_components(); }

@@ -29,7 +29,7 @@ namespace emkit::cli {
 
 /// Checks that the data is in the support of the model's family, turning the entry of the
 /// family's `data_error` into the file's line and 1-based column: "counts.csv: line 8,
-/// column 3: 1.5 is not a non-negative integer count (poisson)".
+/// column 3: 1.5 is not <what the family expects> (<the family>)".
 void check_support(const fitted_model& model, const data_file& data);
 
 /// A loaded model and data read to match it: the column count checked against the model's

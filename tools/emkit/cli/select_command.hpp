@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// `emkit select DATA --k 1..8 [--covariance full,diag] [--criterion bic|aic|icl|cv]`: fits a
-/// model of one family (the first registered, Gaussian, by default) for every K and, for a
+/// model of one family (the first registered by default) for every K and, for a
 /// family with --covariance, every covariance type; prints the table of ℓ, BIC, AIC, ICL and
 /// the cross-validated log-likelihood, and writes the best model.
 

@@ -4,8 +4,7 @@
 /// (`emkit::verify`, <emkit/models/verify/verify.hpp>): the gradient norm, the fixed-point
 /// residual, standard errors by Louis' identity against a finite-difference Hessian, the
 /// empirical EM rate and the fraction of missing information. Every family with a
-/// parameterisation (Gaussian of each covariance type, Poisson, Bernoulli, K-means); the
-/// product family has none and is refused with a clear error.
+/// parameterisation; a family without one is refused with a clear error.
 
 #include <cmath>
 #include <optional>

@@ -162,6 +162,24 @@ TEST(Processes, ASourceIsCheckedAndFittedAcrossProcesses) {
   EXPECT_EQ(messages[1], messages[0]);
 }
 
+TEST(Flatten, AnEmptyVectorLastRoundTrips) {
+  // A value-initialised Eigen::VectorXd is 0×1: its column count, 1, is more than the values left
+  // after it when it comes last (the exponential example's identity statistics end so).
+  const std::pair<double, Eigen::VectorXd> empty{0.0, Eigen::VectorXd()};
+  const std::vector<double> flat = emkit::flattened(empty);
+  std::pair<double, Eigen::VectorXd> back{1.0, Eigen::VectorXd::Ones(3)};
+  std::span<const double> in(flat);
+  emkit::unflatten(in, back);
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(back.second.size(), 0);
+  EXPECT_EQ(emkit::flattened(back), flat);
+  // A size that the values left cannot fill is still an error.
+  const std::vector<double> short_matrix{2.0, 3.0, 1.0, 2.0};
+  std::span<const double> cut(short_matrix);
+  Eigen::MatrixXd m;
+  EXPECT_THROW(emkit::unflatten(cut, m), emkit::shape_error);
+}
+
 TEST(Flatten, TheTraitSaysWhatCanBeCarried) {
   static_assert(emkit::flattenable_v<emkit::estep_totals>);
   static_assert(emkit::flattenable_v<emkit::mixture_accumulator<emkit::gaussian_stats>>);

@@ -18,7 +18,7 @@
 #include <emkit/framework/io/csv.hpp>
 #include <emkit/models/bernoulli.hpp>
 
-#include "support/conformance.hpp"
+#include <emkit/testing/conformance.hpp>
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <emkit/emkit.hpp>
 #include <emkit/models/kmeans.hpp>
 
-#include "support/conformance.hpp"
+#include <emkit/testing/conformance.hpp>
 #include "support/data.hpp"
 
 namespace {

@@ -17,7 +17,7 @@
 #include <emkit/emkit.hpp>
 #include <emkit/models/poisson.hpp>
 
-#include "support/conformance.hpp"
+#include <emkit/testing/conformance.hpp>
 
 namespace {
 

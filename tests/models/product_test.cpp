@@ -28,7 +28,7 @@
 #include <emkit/models/product.hpp>
 
 #include "support/adjusted_rand_index.hpp"
-#include "support/conformance.hpp"
+#include <emkit/testing/conformance.hpp>
 #include "support/data.hpp"
 
 namespace {

@@ -3,11 +3,12 @@
 // component. A family is the density of ONE component and how to fit it from weighted data;
 // emkit::mixture makes a K-component model of it, and emkit::fitter fits that with restarts,
 // initialisation, threads and the EM monitor, none of which the family has to write.
-// exponential_mixture.cpp fits it with the library; exponential_cli.cpp gives it the whole
-// emkit command line.
+// exponential_mixture.cpp fits it; exponential_conformance_test.cpp runs emkit's conformance
+// suite on it; exponential_cli.cpp gives it the whole emkit command line.
 #include <cstddef>
 #include <span>
 
+#include <boost/hana/adapt_struct.hpp>
 #include <boost/random/exponential_distribution.hpp>
 
 #include <emkit/emkit.hpp>
@@ -29,6 +30,13 @@ struct exponential {
       if (sum.size() == 0) sum = Eigen::VectorXd::Zero(o.sum.size());
       weight += o.weight;
       sum += o.sum;
+      return *this;
+    }
+    // Optional: reweighting, s *= a is the statistics of the same rows with every weight times a
+    // (ScalableStats), which online EM needs to average statistics.
+    stats_type& operator*=(double a) {
+      weight *= a;
+      sum *= a;
       return *this;
     }
   };
@@ -73,4 +81,8 @@ struct exponential {
 // Optional hooks are found by their signatures, so a typo would drop one silently: say which are meant.
 static_assert(emkit::ComponentFamily<exponential> && emkit::HasValidateData<exponential> &&
               emkit::HasExpectedLogDensity<exponential> && emkit::HasFreeParameters<exponential> &&
-              emkit::HasSample<exponential>);
+              emkit::HasSample<exponential> && emkit::ScalableStats<exponential::stats_type>);
+
+// Optional: the statistics' members, so that processes (MPI) can exchange them as doubles.
+BOOST_HANA_ADAPT_STRUCT(exponential::stats_type, weight, sum);
+

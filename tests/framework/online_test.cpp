@@ -55,12 +55,6 @@ void expect_same_stats(const emkit::gaussian_stats& a, const emkit::gaussian_sta
   expect_close(a.scatter, b.scatter, "scatter");
 }
 
-void expect_same_stats(const emkit::fixed_spherical_gaussian_stats& a, const emkit::fixed_spherical_gaussian_stats& b) {
-  expect_close(a.weight, b.weight, "weight");
-  expect_close(a.mean, b.mean, "mean");
-  expect_close(a.scatter, b.scatter, "scatter");
-}
-
 void expect_same_stats(const emkit::bernoulli_stats& a, const emkit::bernoulli_stats& b) {
   expect_close(a.weight, b.weight, "weight");
   expect_close(a.ones, b.ones, "ones");
@@ -100,6 +94,12 @@ void expect_same_stats(const emkit::mixture_accumulator<Stats>& a, const emkit::
   for (std::size_t k = 0; k < a.stats.size(); ++k) expect_same_stats(a.stats[k], b.stats[k]);
 }
 
+// The scaling law is a law of the conformance suite (<emkit/testing/conformance.hpp>,
+// StatisticsScaleWithTheirWeights), run for every family on its own data and compared through
+// what the statistics mean. Here, member by member, the representations that data does not
+// reach: Gaussians far from the origin, Poisson's split statistics for large counts (alone, on
+// one side, and inside a product), and the mixture's accumulator.
+//
 // stats(X, a·w) == stats(X, w) *= a, and (stats(X1, w1) *= a) += (stats(X2, w2) *= b) ==
 // stats(X1 ∪ X2, a·w1 ∪ b·w2), for a family's `accumulate`.
 template <class Family>
@@ -165,20 +165,12 @@ TEST(ScalingLaw, Gaussian) {
   }
 }
 
-TEST(ScalingLaw, KMeans) {
-  check_scaling_law(emkit::fixed_spherical_gaussian{}, gaussian_rows(300, 3, 5.0), gaussian_rows(100, 4, 5.0));
-}
-
 TEST(ScalingLaw, Poisson) {
-  SCOPED_TRACE("small counts");
-  check_scaling_law(emkit::poisson{}, count_rows(300, 3, 5, 4.0), count_rows(200, 3, 6, 4.0));
   SCOPED_TRACE("large counts: the split representation");
   check_scaling_law(emkit::poisson{}, count_rows(300, 3, 7, 2000.0), count_rows(200, 3, 8, 2500.0));
   SCOPED_TRACE("one side split");
   check_scaling_law(emkit::poisson{}, count_rows(300, 3, 9, 4.0), count_rows(200, 3, 10, 2500.0));
 }
-
-TEST(ScalingLaw, Bernoulli) { check_scaling_law(emkit::bernoulli{}, binary_rows(300, 4, 11), binary_rows(200, 4, 12)); }
 
 TEST(ScalingLaw, Product) {
   const emkit::mixed_product family = emkit::parse_product_layout("gaussian-full:0-1,poisson:2-4,bernoulli:5-6");

@@ -3,7 +3,7 @@
 
 #include <Eigen/LU>
 
-#include "support/conformance.hpp"
+#include <emkit/testing/conformance.hpp>
 #include "support/data.hpp"
 
 namespace {

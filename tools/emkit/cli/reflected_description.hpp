@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <boost/hana/accessors.hpp>
+#include <boost/hana/concept/struct.hpp>
 #include <boost/hana/first.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/second.hpp>
@@ -38,9 +39,9 @@ struct reflected_description {
   using family_type = F;
   using params = typename F::params_type;
   using estep_type = soft_estep;
-  static_assert(requires { params::hana_accessors_impl::apply(); },
-                "a family without an emkit::description needs EMKIT_REFLECT(members...) in its params_type, so that "
-                "its parameters can be written to and read from model files");
+  static_assert(boost::hana::Struct<params>::value,
+                "a family without an emkit::description needs EMKIT_REFLECT(members...) in its params_type (or "
+                "BOOST_HANA_ADAPT_STRUCT), so that its parameters can be written to and read from model files");
 
   std::string name;  ///< `--family NAME`, and "family" in its model files
   std::string help;

@@ -149,6 +149,16 @@ inline std::size_t take_size(std::span<const double>& in) {
   return static_cast<std::size_t>(v);
 }
 
+/// A matrix dimension read back: a non-negative integer. Unlike a count, it need not be at most
+/// the values left (an empty 0×1 vector at the end of the input has a dimension of 1 and no
+/// values); `unflatten` checks the product instead.
+inline std::size_t take_dimension(std::span<const double>& in) {
+  const double v = take(in);
+  check_shape(v >= 0 && v <= 9007199254740992.0 && v == static_cast<double>(static_cast<std::size_t>(v)), "unflatten",
+              "matrix dimension", v, "a non-negative integer");
+  return static_cast<std::size_t>(v);
+}
+
 template <class Variant, std::size_t... I>
 void emplace_alternative(Variant& v, std::size_t which, std::index_sequence<I...>) {
   ((which == I ? (void)v.template emplace<I>() : (void)0), ...);
@@ -162,9 +172,10 @@ void unflatten(std::span<const double>& in, T& value) {
   if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
     value = static_cast<T>(detail::take(in));
   } else if constexpr (detail::eigen_dense<T>) {
-    const std::size_t rows = detail::take_size(in);
-    const std::size_t cols = detail::take_size(in);
-    check_shape(rows * cols <= in.size(), "unflatten", "matrix size", rows * cols, "no more than the values left");
+    const std::size_t rows = detail::take_dimension(in);
+    const std::size_t cols = detail::take_dimension(in);
+    check_shape(rows == 0 || cols == 0 || (rows <= in.size() && cols <= in.size() / rows), "unflatten", "matrix size",
+                static_cast<double>(rows) * static_cast<double>(cols), "no more than the values left");
     if constexpr (T::RowsAtCompileTime == 1 || T::ColsAtCompileTime == 1) {
       value.resize(static_cast<Eigen::Index>(rows * cols));
     } else {

@@ -1,10 +1,15 @@
 #pragma once
-// A process_group whose "processes" are threads of this test: all_gather meets at a barrier.
-// It exercises the engine's exchange of block statistics without MPI.
+/// \file
+/// A `process_group` whose "processes" are threads of one program: `all_gather` meets at a
+/// barrier. It exercises the engine's exchange of block statistics (flattened, gathered, merged
+/// in block order) without MPI; the conformance suite uses it to check that a fit spread over
+/// processes gives the same bits as one. Needs nothing but the standard library and emkit.
 #include <barrier>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <emkit/framework/execution/processes.hpp>
@@ -37,7 +42,8 @@ class thread_process_group final : public process_group {
   int rank_;
 };
 
-/// Runs f(group) on `size` threads, one per member, and returns their results in rank order.
+/// Runs f(group), f taking a `std::shared_ptr<const process_group>`, on `size` threads, one per
+/// member, and returns their results in rank order.
 template <class F>
 auto run_as_processes(int size, F&& f) {
   using result = decltype(f(std::shared_ptr<const process_group>{}));

@@ -600,7 +600,7 @@ const std::vector<bad_case>& bad_cases() {
       {"reg_covar_with_kmeans",
        {},
        {"{data}", "-k", "2", "--family", "kmeans", "--reg-covar", "0.1"},
-       {"--reg-covar applies only to Gaussian components"},
+       {"--reg-covar applies to --family gaussian or product only, not kmeans"},
        2},
       {"reg_covar_with_a_product_of_counts",
        {},
@@ -1376,8 +1376,9 @@ TEST_F(CliTest, BrokenModelFilesNameTheFileAndTheKey) {
   EXPECT_EQ(load_error(product.dump()), "loaded without an error");
   EXPECT_THAT(load_error(changed(product, [](json& d) { d["blocks"][1]["rates"][0].erase(2); })),
               StartsWith("model.json: key \"blocks[1].rates\": expected 2 rows of 3 numbers"));
+  // The layout is read and checked before any block's parameters: the overlap is named first.
   EXPECT_THAT(load_error(changed(product, [](json& d) { d["blocks"][2]["first_column"] = 4; })),
-              AllOf(StartsWith("model.json: key \"blocks[2].probabilities\": expected 2 rows of 6 numbers")));
+              AllOf(StartsWith("model.json: key \"blocks\": "), HasSubstr("overlaps block 1")));
   EXPECT_THAT(load_error(changed(product, [](json& d) { d["blocks"][2]["last_column"] = 10; })),
               StartsWith("model.json: key \"blocks[2].last_column\": 10 is out of range"));
   EXPECT_THAT(load_error(changed(product, [](json& d) { d["blocks"].erase(2); })),

@@ -68,7 +68,7 @@ TEST(BadModelFile, MissingKeysWrongTypesAndWrongShapesAreNamed) {
   EXPECT_THAT(load_error(gaussian_file({{"\"means\"", "\"meens\""}})), HasSubstr("key \"means\": missing"));
   EXPECT_THAT(load_error(gaussian_file({{"\"k\": 2", "\"k\": \"two\""}})), HasSubstr("key \"k\": expected an integer"));
   EXPECT_THAT(load_error(gaussian_file({{"\"k\": 2", "\"k\": 3"}})),
-              HasSubstr("key \"means\": expected 3 rows of 2 numbers, found an array of 2"));
+              HasSubstr("key \"weights\": expected 3 numbers, found an array of 2"));
   EXPECT_THAT(load_error(gaussian_file({{"\"k\": 2", "\"k\": 0"}})), HasSubstr("key \"k\": 0 is out of range"));
   EXPECT_THAT(load_error(gaussian_file({{"[5.0, 5.0]", "[5.0]"}})), HasSubstr("key \"means\""));
   EXPECT_THAT(load_error(gaussian_file({{"[5.0, 5.0]", "[5.0, null]"}})),

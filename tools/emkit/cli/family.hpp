@@ -50,6 +50,21 @@ namespace family_detail {
 /// template parameter, so the choice made at run time is dispatched by `std::visit`.
 using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsibility_init, given_means>;
 
+/// The initialisation chosen at run time as one policy: each call goes to the chosen one, so
+/// the fitter is instantiated once for all of them rather than once per policy (most of a
+/// family's compile time), with the same results.
+struct chosen_init {
+  init_policy policy;
+
+  [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
+    return std::visit([&](const auto& p) { return p.initialize(X, w, K, rng); }, policy);
+  }
+  template <class Pass>
+  [[nodiscard]] initial_assignment initialize(const Pass& pass, index K, random_engine& rng) const {
+    return std::visit([&](const auto& p) { return p.initialize(pass, K, rng); }, policy);
+  }
+};
+
 /// The policy of a request: its means, or kmeans++, random, random-resp.
 [[nodiscard]] inline init_policy make_init_policy(const fit_request& q) {
   if (q.init_means) return given_means{*q.init_means};
@@ -247,10 +262,9 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     }
   }
 
-  template <class Policy>
-  static auto make_fitter(const Policy& policy, const fit_request& q) {
-    fitter<estep_type, Policy, emkit::threads> f;
-    f.init = policy;
+  static auto make_fitter(const family_detail::init_policy& policy, const fit_request& q) {
+    fitter<estep_type, family_detail::chosen_init, emkit::threads> f;
+    f.init.policy = policy;
     f.execution = q.execution;
     f.options = q.options;
     return f;
@@ -259,9 +273,7 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
   fit_result<typename model_type::params_type> fit_memory(const model_type& model,
                                                           const family_detail::init_policy& init,
                                                           const fit_request& q) const {
-    return std::visit(
-        [&](const auto& policy) { return make_fitter(policy, q).fit(model, q.table->table.values, q.K, q.weights); },
-        init);
+    return make_fitter(init, q).fit(model, q.table->table.values, q.K, q.weights);
   }
 
   /// `fit()` of a streamed file, its support error (rows of the whole file, from its checking
@@ -283,9 +295,8 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
   fit_result<typename model_type::params_type> fit_stream(const model_type& model,
                                                           const family_detail::init_policy& init,
                                                           const fit_request& q) const {
-    return std::visit([&](const auto& policy,
-                          const auto& source) { return make_fitter(policy, q).fit(model, source, q.K); },
-                      init, q.stream->source);
+    return std::visit([&](const auto& source) { return make_fitter(init, q).fit(model, source, q.K); },
+                      q.stream->source);
   }
 
   fit_result<typename model_type::params_type> fit_online(const model_type& model,
@@ -315,17 +326,16 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     o.seed = q.options.seed;
     o.evaluate = s.evaluate;
     o.chunk_rows = q.options.chunk_rows;
-    const auto fit = [&](const auto& policy, const auto& source) {
-      online_fitter<estep_type, std::decay_t<decltype(policy)>, emkit::threads> f;
-      f.init = policy;
+    const auto fit = [&](const auto& source) {
+      online_fitter<estep_type, family_detail::chosen_init, emkit::threads> f;
+      f.init.policy = init;
       f.execution.n = q.execution.n;
       f.options = o;
       auto r = f.fit(model, source, q.K);
       return fit_result<typename model_type::params_type>{std::move(r.params), std::move(r.summary)};
     };
-    if (q.stream != nullptr) return std::visit(fit, init, q.stream->source);
-    const memory_source memory(q.table->table.values, q.weights);
-    return std::visit([&](const auto& policy) { return fit(policy, memory); }, init);
+    if (q.stream != nullptr) return std::visit(fit, q.stream->source);
+    return fit(memory_source(q.table->table.values, q.weights));
   }
 
   Desc desc_;

@@ -14,11 +14,11 @@
 
 namespace emkit::cli {
 
-static_assert(verify_args{}.hessian_max_coordinates == verify_options{}.hessian_max_coordinates);
 
 
 
 CLI::App* add_verify_command(CLI::App& app, verify_args& a) {
+  a.hessian_max_coordinates = verify_options{}.hessian_max_coordinates;  // the library's default
   CLI::App* c = app.add_subcommand(
       "verify", "Check EM theory numerically at a fitted model: gradient, fixed point, standard errors, EM rate");
   c->add_option("MODEL", a.model, "Model file written by emkit fit ('-': standard input)")->required();

@@ -26,7 +26,7 @@ struct verify_args {
   std::string weights;
   std::string delimiter = ",";
   bool json = false;
-  index hessian_max_coordinates = 200;  ///< verify_options{}.hessian_max_coordinates
+  index hessian_max_coordinates = 200;  ///< add_verify_command sets verify_options{}'s default
   std::uint64_t seed = 0;
 };
 

@@ -85,4 +85,3 @@ static_assert(emkit::ComponentFamily<exponential> && emkit::HasValidateData<expo
 
 // Optional: the statistics' members, so that processes (MPI) can exchange them as doubles.
 BOOST_HANA_ADAPT_STRUCT(exponential::stats_type, weight, sum);
-

@@ -36,22 +36,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const emkit::cli::fitted_model& f = *loaded.model;
   {
     {
-        try {
-          const Eigen::VectorXd s = f.score_samples(X);
-          require(!s.array().isNaN().any(), "score_samples of a loaded model is NaN");
-          // A row whose density underflows to 0 in every component (log density −∞) has no
-          // posterior; predict_proba still gives NaN there (a known bug, docs/reliability.md,
-          // Degenerate.APointFarFromEveryComponentHasAFiniteLogDensityUntilItOverflows).
-          // Once it throws numerical_error instead, drop this condition.
-          if (!s.allFinite()) return 0;
-          const Eigen::MatrixXd R = f.predict_proba(X);
-          require(R.allFinite(), "predict_proba of a loaded model is not finite");
-          require(((R.rowwise().sum().array() - 1.0).abs() < 1e-9).all(), "posteriors that do not sum to 1");
-        } catch (const emkit::error& e) {
-          // A model may reject the rows (a product's Bernoulli block accepts 0 and 1 only, say).
-          const std::string_view m = e.what();
-          require(m.find('\n') == std::string_view::npos, "the message is not one line", m);
-        }
+      try {
+        const Eigen::VectorXd s = f.score_samples(X);
+        require(!s.array().isNaN().any(), "score_samples of a loaded model is NaN");
+        // A row whose density underflows to 0 in every component (log density −∞) has no
+        // posterior; predict_proba still gives NaN there (a known bug, docs/reliability.md,
+        // Degenerate.APointFarFromEveryComponentHasAFiniteLogDensityUntilItOverflows).
+        // Once it throws numerical_error instead, drop this condition.
+        if (!s.allFinite()) return 0;
+        const Eigen::MatrixXd R = f.predict_proba(X);
+        require(R.allFinite(), "predict_proba of a loaded model is not finite");
+        require(((R.rowwise().sum().array() - 1.0).abs() < 1e-9).all(), "posteriors that do not sum to 1");
+      } catch (const emkit::error& e) {
+        // A model may reject the rows (a product's Bernoulli block accepts 0 and 1 only, say).
+        const std::string_view m = e.what();
+        require(m.find('\n') == std::string_view::npos, "the message is not one line", m);
+      }
     }
   }
   return 0;

@@ -31,8 +31,8 @@
 #include <emkit/models/verify/verify.hpp>
 
 #include <emkit/cli/model_file.hpp>
-#include "../support/cli_models.hpp"
 #include "../support/cli_harness.hpp"
+#include "../support/cli_models.hpp"
 
 #ifndef EMKIT_BINARY
 #error "EMKIT_BINARY must name the emkit program"

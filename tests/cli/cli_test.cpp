@@ -39,8 +39,8 @@
 #include <emkit/framework/io/csv.hpp>
 
 #include <emkit/cli/model_file.hpp>
-#include "../support/cli_models.hpp"
 #include "../support/cli_harness.hpp"
+#include "../support/cli_models.hpp"
 
 #ifndef EMKIT_BINARY
 #error "EMKIT_BINARY must name the emkit program"
@@ -901,14 +901,13 @@ void expect_shape(const json& j, int K, int D, const char* key) {
 /// and the data (the fit's running sums and these agree to rounding).
 void expect_library_agrees(const std::string& model_file, const Eigen::MatrixXd& X, const json& m) {
   const emkit::cli::loaded_model loaded = emkit::cli::load(model_file);
-  emkit::cli::visit_fitted(
-      *loaded.model, [&](const auto& f) {
-        const double ll = emkit::log_likelihood(f.model, f.params, X);
-        EXPECT_TRUE(near_rel(ll, m["log_likelihood"].get<double>(), 1e-9)) << ll << " vs " << m["log_likelihood"];
-        const double bic = emkit::bic(f.model, f.params, X);
-        EXPECT_TRUE(near_rel(bic, m["bic"].get<double>(), 1e-9)) << bic << " vs " << m["bic"];
-        EXPECT_EQ(f.model.num_free_parameters(f.params), m["n_parameters"].get<std::size_t>());
-      });
+  emkit::cli::visit_fitted(*loaded.model, [&](const auto& f) {
+    const double ll = emkit::log_likelihood(f.model, f.params, X);
+    EXPECT_TRUE(near_rel(ll, m["log_likelihood"].get<double>(), 1e-9)) << ll << " vs " << m["log_likelihood"];
+    const double bic = emkit::bic(f.model, f.params, X);
+    EXPECT_TRUE(near_rel(bic, m["bic"].get<double>(), 1e-9)) << bic << " vs " << m["bic"];
+    EXPECT_EQ(f.model.num_free_parameters(f.params), m["n_parameters"].get<std::size_t>());
+  });
 }
 
 TEST_F(CliTest, PoissonCountsRecoverTheRates) {
@@ -1160,36 +1159,34 @@ TEST_F(CliTest, LoadedModelsPredictBitForBit) {
     EXPECT_EQ(cli::family_name(*loaded.model), cli::family_name(*fit.model));
     EXPECT_EQ(cli::num_components(*loaded.model), cli::num_components(*fit.model));
     EXPECT_EQ(cli::dimension(*loaded.model), fit.X.cols());
-    cli::visit_fitted(
-        *fit.model, [&](const auto& original) {
-          using F = std::decay_t<decltype(original)>;
-          const F& back = cli::get<decltype(original.model)>(*loaded.model);
-          EXPECT_TRUE(same_bits(emkit::score_samples(original.model, original.params, fit.X),
-                                emkit::score_samples(back.model, back.params, fit.X)));
-          EXPECT_TRUE(same_bits(emkit::predict_proba(original.model, original.params, fit.X),
-                                emkit::predict_proba(back.model, back.params, fit.X)));
-          EXPECT_EQ(emkit::predict(original.model, original.params, fit.X),
-                    emkit::predict(back.model, back.params, fit.X));
-          EXPECT_TRUE(same_bits(original.params.weights, back.params.weights));
-          EXPECT_EQ(original.model.weights, back.model.weights);
-          // The derived quantities are rebuilt exactly.
-          for (std::size_t k = 0; k < original.params.components.size(); ++k) {
-            const auto& a = original.params.components[k];
-            const auto& b = back.params.components[k];
-            if constexpr (std::is_same_v<F, cli::fitted<cli::gaussian_mixture>>) {
-              EXPECT_TRUE(same_bits(a.precision_cholesky, b.precision_cholesky));
-              EXPECT_TRUE(same_bits(a.covariance, b.covariance));
-              EXPECT_EQ(a.log_det_covariance, b.log_det_covariance);
-              EXPECT_EQ(a.is_diagonal, b.is_diagonal);
-            } else if constexpr (std::is_same_v<F, cli::fitted<cli::poisson_mixture>>) {
-              EXPECT_TRUE(same_bits(a.log_rates, b.log_rates));
-              EXPECT_EQ(a.rate_sum, b.rate_sum);
-            } else if constexpr (std::is_same_v<F, cli::fitted<cli::bernoulli_mixture>>) {
-              EXPECT_TRUE(same_bits(a.log_probabilities, b.log_probabilities));
-              EXPECT_TRUE(same_bits(a.log_complements, b.log_complements));
-            }
-          }
-        });
+    cli::visit_fitted(*fit.model, [&](const auto& original) {
+      using F = std::decay_t<decltype(original)>;
+      const F& back = cli::get<decltype(original.model)>(*loaded.model);
+      EXPECT_TRUE(same_bits(emkit::score_samples(original.model, original.params, fit.X),
+                            emkit::score_samples(back.model, back.params, fit.X)));
+      EXPECT_TRUE(same_bits(emkit::predict_proba(original.model, original.params, fit.X),
+                            emkit::predict_proba(back.model, back.params, fit.X)));
+      EXPECT_EQ(emkit::predict(original.model, original.params, fit.X), emkit::predict(back.model, back.params, fit.X));
+      EXPECT_TRUE(same_bits(original.params.weights, back.params.weights));
+      EXPECT_EQ(original.model.weights, back.model.weights);
+      // The derived quantities are rebuilt exactly.
+      for (std::size_t k = 0; k < original.params.components.size(); ++k) {
+        const auto& a = original.params.components[k];
+        const auto& b = back.params.components[k];
+        if constexpr (std::is_same_v<F, cli::fitted<cli::gaussian_mixture>>) {
+          EXPECT_TRUE(same_bits(a.precision_cholesky, b.precision_cholesky));
+          EXPECT_TRUE(same_bits(a.covariance, b.covariance));
+          EXPECT_EQ(a.log_det_covariance, b.log_det_covariance);
+          EXPECT_EQ(a.is_diagonal, b.is_diagonal);
+        } else if constexpr (std::is_same_v<F, cli::fitted<cli::poisson_mixture>>) {
+          EXPECT_TRUE(same_bits(a.log_rates, b.log_rates));
+          EXPECT_EQ(a.rate_sum, b.rate_sum);
+        } else if constexpr (std::is_same_v<F, cli::fitted<cli::bernoulli_mixture>>) {
+          EXPECT_TRUE(same_bits(a.log_probabilities, b.log_probabilities));
+          EXPECT_TRUE(same_bits(a.log_complements, b.log_complements));
+        }
+      }
+    });
     // Writing the loaded model again gives the same file.
     EXPECT_EQ(cli::model_file_text(cli::model_json(*loaded.model, fit.report, measures, provenance_of(fit))),
               read_text(path("model.json")));

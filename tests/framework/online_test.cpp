@@ -531,7 +531,8 @@ template <class R>
 void expect_same_online_fit(const R& a, const R& b) {
   ASSERT_EQ(a.params.size(), b.params.size());
   EXPECT_TRUE(a.params.weights == b.params.weights);
-  for (std::size_t k = 0; k < a.params.components.size(); ++k) expect_same(a.params.components[k], b.params.components[k]);
+  for (std::size_t k = 0; k < a.params.components.size(); ++k)
+    expect_same(a.params.components[k], b.params.components[k]);
   EXPECT_EQ(a.summary.log_likelihood, b.summary.log_likelihood);
   EXPECT_EQ(a.summary.objective, b.summary.objective);
   EXPECT_EQ(a.summary.total_weight, b.summary.total_weight);
@@ -540,7 +541,9 @@ void expect_same_online_fit(const R& a, const R& b) {
   for (std::size_t e = 0; e < a.epochs.size(); ++e) {
     EXPECT_EQ(a.epochs[e].steps, b.epochs[e].steps) << "epoch " << e;
     EXPECT_EQ(a.epochs[e].passes, b.epochs[e].passes) << "epoch " << e;
-    const auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };  // NaN: not evaluated
+    const auto same = [](double x, double y) {
+      return x == y || (std::isnan(x) && std::isnan(y));
+    };  // NaN: not evaluated
     EXPECT_TRUE(same(a.epochs[e].log_likelihood, b.epochs[e].log_likelihood))
         << "epoch " << e << ": " << a.epochs[e].log_likelihood << " vs " << b.epochs[e].log_likelihood;
     EXPECT_TRUE(same(a.epochs[e].objective, b.epochs[e].objective))
@@ -562,8 +565,8 @@ void check_online_stream_equals_memory(const M& model, const Eigen::MatrixXd& X,
   for (emkit::online_method method : {emkit::online_method::stepwise, emkit::online_method::incremental}) {
     for (bool weighted : {false, true}) {
       for (emkit::index init_rows : {emkit::index{0}, emkit::index{1000}}) {
-        SCOPED_TRACE(::testing::Message() << tag << ", method " << static_cast<int>(method) << ", weighted "
-                                          << weighted << ", init_rows " << init_rows);
+        SCOPED_TRACE(::testing::Message() << tag << ", method " << static_cast<int>(method) << ", weighted " << weighted
+                                          << ", init_rows " << init_rows);
         emkit::online_fitter<E, emkit::kmeans_plus_plus, emkit::threads> f;
         f.execution.n = 1;
         f.options.method = method;
@@ -591,9 +594,8 @@ void check_online_stream_equals_memory(const M& model, const Eigen::MatrixXd& X,
 constexpr emkit::index stream_rows = 3701;  // not a multiple of the batch or the chunk size
 
 TEST(OnlineStream, GaussianFromNpyAndCsvEqualsMemory) {
-  check_online_stream_equals_memory<emkit::soft_estep>(emkit::mixture<emkit::gaussian>{},
-                                                       emkit::testing::draw(two_gaussians(), stream_rows, 31), 2,
-                                                       "gaussian");
+  check_online_stream_equals_memory<emkit::soft_estep>(
+      emkit::mixture<emkit::gaussian>{}, emkit::testing::draw(two_gaussians(), stream_rows, 31), 2, "gaussian");
 }
 
 TEST(OnlineStream, PoissonFromNpyAndCsvEqualsMemory) {

@@ -11,9 +11,9 @@
 #include <emkit/emkit.hpp>
 #include <emkit/framework/execution/flatten.hpp>
 
+#include <emkit/testing/thread_process_group.hpp>
 #include "support/data.hpp"
 #include "support/fit_values.hpp"
-#include <emkit/testing/thread_process_group.hpp>
 
 namespace {
 

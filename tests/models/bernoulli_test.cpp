@@ -15,9 +15,9 @@
 #include <boost/random/uniform_01.hpp>
 
 #include <emkit/emkit.hpp>
-#include <emkit/testing/monitor_passed.hpp>
 #include <emkit/framework/io/csv.hpp>
 #include <emkit/models/bernoulli.hpp>
+#include <emkit/testing/monitor_passed.hpp>
 
 #include <emkit/testing/conformance.hpp>
 

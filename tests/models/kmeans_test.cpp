@@ -11,8 +11,8 @@
 #include <boost/math/distributions/normal.hpp>
 
 #include <emkit/emkit.hpp>
-#include <emkit/testing/monitor_passed.hpp>
 #include <emkit/models/kmeans.hpp>
+#include <emkit/testing/monitor_passed.hpp>
 
 #include <emkit/testing/conformance.hpp>
 #include "support/data.hpp"

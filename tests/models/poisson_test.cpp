@@ -15,8 +15,8 @@
 #include <boost/random/uniform_01.hpp>
 
 #include <emkit/emkit.hpp>
-#include <emkit/testing/monitor_passed.hpp>
 #include <emkit/models/poisson.hpp>
+#include <emkit/testing/monitor_passed.hpp>
 
 #include <emkit/testing/conformance.hpp>
 

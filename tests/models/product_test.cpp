@@ -23,13 +23,13 @@
 #include <boost/random/uniform_int_distribution.hpp>
 
 #include <emkit/emkit.hpp>
-#include <emkit/testing/monitor_passed.hpp>
 #include <emkit/models/bernoulli.hpp>
 #include <emkit/models/poisson.hpp>
 #include <emkit/models/product.hpp>
+#include <emkit/testing/monitor_passed.hpp>
 
-#include "support/adjusted_rand_index.hpp"
 #include <emkit/testing/conformance.hpp>
+#include "support/adjusted_rand_index.hpp"
 #include "support/data.hpp"
 
 namespace {

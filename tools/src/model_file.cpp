@@ -8,8 +8,8 @@
 #include <exception>
 #include <utility>
 
-#include <emkit/framework/engine/check_data.hpp>
 #include <emkit/framework/data/chunk_buffer.hpp>
+#include <emkit/framework/engine/check_data.hpp>
 #include <emkit/framework/io/atomic_file.hpp>
 #include <emkit/version.hpp>
 
@@ -128,9 +128,7 @@ json model_json(const fitted_model& m, const summary& s, const fit_measures& mea
   return j;
 }
 
-std::string model_file_text(const json& j) {
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-}
+std::string model_file_text(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 void save(const std::string& path, const fitted_model& m, const summary& s, const fit_measures& measures,
           const fit_provenance& how) {
@@ -266,7 +264,6 @@ class json_path_tracker {
   }
   return emkit::detail::concat("line ", line, ", column ", column);
 }
-
 
 /// The parameters and model of a parsed model file, by the family its "family" names.
 std::shared_ptr<const fitted_model> read_model(const model_reader& r, const json& doc, const family_list& families) {

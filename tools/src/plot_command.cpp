@@ -23,8 +23,6 @@
 
 namespace emkit::cli {
 
-
-
 CLI::App* add_plot_command(CLI::App& app, plot_args& a) {
   CLI::App* c = app.add_subcommand("plot", "Draw a picture with gnuplot (PNG or SVG, by the extension of -o)");
   c->add_option("KIND", a.kind,
@@ -127,8 +125,7 @@ std::string column_label(const std::vector<std::string>& names, index j) {
 
 /// The picture of `plot clusters`: the data (every m-th row beyond `max_plotted_points`) in the
 /// plane of its two columns, or of its first two principal axes when it has more.
-cluster_plot clusters_picture(const model_and_data& md, const std::string& model_path,
-                                                   const std::string& data_path) {
+cluster_plot clusters_picture(const model_and_data& md, const std::string& model_path, const std::string& data_path) {
   const matrix_ref X = md.data.table.values;
   const index D = X.cols();
   if (D < 2) {
@@ -139,8 +136,8 @@ cluster_plot clusters_picture(const model_and_data& md, const std::string& model
   const plot_plane plane = D == 2 ? identity_plane() : principal_plane(X);
   cluster_plot p;
   const fitted_model& model = *md.model.model;
-  p.title = display_name(model_path) + ": " + family_name(model) + " mixture, K = " +
-            std::to_string(model.num_components());
+  p.title =
+      display_name(model_path) + ": " + family_name(model) + " mixture, K = " + std::to_string(model.num_components());
   const std::vector<Eigen::MatrixXd> covariances = model.component_covariances();
   if (const std::optional<std::string> kind = model.kind_text(); kind && !covariances.empty()) {
     p.title += ", " + *kind + " covariance";

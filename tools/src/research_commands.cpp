@@ -37,7 +37,6 @@ void check_support(const fitted_model& model, const data_file& data) {
   }
 }
 
-
 /// The value of `--delimiter`: one character, or "tab" / "\t" for a tab.
 io::csv_options csv_options_of(const std::string& delimiter) {
   io::csv_options options;
@@ -64,7 +63,6 @@ std::string full_precision(double v) {
   return text;
 }
 
-
 /// Loads `model_path`, reads `data_path` with `delimiter`, and checks that they fit together.
 model_and_data load_model_and_data(const std::string& model_path, const std::string& data_path,
                                    const std::string& delimiter, const family_list& families) {
@@ -86,7 +84,6 @@ model_and_data load_model_and_data(const std::string& model_path, const std::str
 
 // ---- predict ----------------------------------------------------------------------------------
 
-
 CLI::App* add_predict_command(CLI::App& app, predict_args& a) {
   CLI::App* c = app.add_subcommand("predict", "Print the most probable component of each row of DATA");
   c->add_option("MODEL", a.model, "Model file written by emkit fit ('-': standard input)")->required();
@@ -103,19 +100,19 @@ void run_predict_command(const predict_args& a, std::ostream& out, const family_
   const fitted_model& f = *md.model.model;
   {
     {
-        if (a.proba) {
-          const Eigen::MatrixXd R = f.predict_proba(X);
-          for (index n = 0; n < R.rows(); ++n) {
-            for (index k = 0; k < R.cols(); ++k) {
-              if (k > 0) text += ',';
-              text += full_precision(R(n, k));
-            }
-            text += '\n';
+      if (a.proba) {
+        const Eigen::MatrixXd R = f.predict_proba(X);
+        for (index n = 0; n < R.rows(); ++n) {
+          for (index k = 0; k < R.cols(); ++k) {
+            if (k > 0) text += ',';
+            text += full_precision(R(n, k));
           }
-        } else {
-          const Eigen::VectorX<index> labels = f.predict(X);
-          for (index n = 0; n < labels.size(); ++n) text += std::to_string(labels[n]) + '\n';
+          text += '\n';
         }
+      } else {
+        const Eigen::VectorX<index> labels = f.predict(X);
+        for (index n = 0; n < labels.size(); ++n) text += std::to_string(labels[n]) + '\n';
+      }
     }
   }
   out << text;
@@ -124,13 +121,12 @@ void run_predict_command(const predict_args& a, std::ostream& out, const family_
 
 // ---- score ------------------------------------------------------------------------------------
 
-
 CLI::App* add_score_command(CLI::App& app, score_args& a) {
   CLI::App* c = app.add_subcommand("score", "Print log p(x | model) of each row of DATA; optionally flag anomalies");
   c->add_option("MODEL", a.model, "Model file written by emkit fit ('-': standard input)")->required();
   c->add_option("DATA", a.data, "CSV or .npy file of observations ('-': standard input)")->required();
-  CLI::Option* t = c->add_option("--threshold", a.threshold,
-                                 "Flag rows whose log density is below T (a second column, 0 or 1)");
+  CLI::Option* t =
+      c->add_option("--threshold", a.threshold, "Flag rows whose log density is below T (a second column, 0 or 1)");
   c->add_option("--quantile", a.quantile,
                 "Flag rows whose log density is below the Q-quantile of the scores (0 <= Q <= 1)")
       ->excludes(t);
@@ -180,7 +176,6 @@ void run_score_command(const score_args& a, std::ostream& out, std::ostream& err
 
 // ---- sample -----------------------------------------------------------------------------------
 
-
 CLI::App* add_sample_command(CLI::App& app, sample_args& a) {
   CLI::App* c = app.add_subcommand("sample", "Draw observations from a model file (CSV)");
   c->add_option("MODEL", a.model, "Model file written by emkit fit ('-': standard input)")->required();
@@ -227,7 +222,6 @@ void run_sample_command(const sample_args& a, std::ostream& out, const family_li
 
 // ---- info -------------------------------------------------------------------------------------
 
-
 CLI::App* add_info_command(CLI::App& app, info_args& a) {
   CLI::App* c = app.add_subcommand("info", "Describe a model file");
   c->add_option("MODEL", a.model, "Model file written by emkit fit ('-': standard input)")->required();
@@ -239,9 +233,7 @@ CLI::App* add_info_command(CLI::App& app, info_args& a) {
 json info_json(const loaded_model& m) {
   json j;
   const json& doc = m.document;
-  const auto number = [&](const char* key) -> json {
-    return doc.contains(key) ? doc[key] : json(nullptr);
-  };
+  const auto number = [&](const char* key) -> json { return doc.contains(key) ? doc[key] : json(nullptr); };
   j["family"] = family_name(*m.model);
   j["k"] = m.model->num_components();
   j["dim"] = m.model->dimension();
@@ -277,7 +269,8 @@ void run_info_command(const info_args& a, std::ostream& out, const family_list& 
   line("log-likelihood", "log_likelihood");
   line("BIC", "bic");
   line("AIC", "aic");
-  if (j["converged"].is_boolean()) text += std::string("converged: ") + (j["converged"].get<bool>() ? "yes" : "no") + "\n";
+  if (j["converged"].is_boolean())
+    text += std::string("converged: ") + (j["converged"].get<bool>() ? "yes" : "no") + "\n";
   if (j["iterations"].is_number()) text += "iterations: " + std::to_string(j["iterations"].get<long long>()) + "\n";
   text += "weights:";
   for (const auto& w : j["weights"]) text += " " + full_precision(w.get<double>());

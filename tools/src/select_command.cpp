@@ -29,8 +29,6 @@
 
 namespace emkit::cli {
 
-
-
 CLI::App* add_select_command(CLI::App& app, select_args& a, const family_list& families) {
   CLI::App* c = app.add_subcommand("select", "Fit mixtures over K and covariance types; keep the best");
   c->add_option("DATA", a.data, "CSV or .npy file of observations ('-': standard input)")->required();
@@ -358,8 +356,8 @@ void run_select_command(const select_args& a, std::ostream& out, const family_li
             table_cell(c.cv) + (&c == best ? "  *" : "") + "\n";
   }
   text += "best by " + a.criterion + ": k = " + std::to_string(best->k) +
-          (best->covariance.empty() ? "" : ", covariance " + best->covariance) +
-          "; model written to " + display_name(a.output) + "\n";
+          (best->covariance.empty() ? "" : ", covariance " + best->covariance) + "; model written to " +
+          display_name(a.output) + "\n";
   out << text;
   out.flush();
 }

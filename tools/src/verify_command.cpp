@@ -14,9 +14,6 @@
 
 namespace emkit::cli {
 
-
-
-
 CLI::App* add_verify_command(CLI::App& app, verify_args& a) {
   a.hessian_max_coordinates = verify_options{}.hessian_max_coordinates;  // the library's default
   CLI::App* c = app.add_subcommand(

@@ -8,11 +8,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <cstdint>
-#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -23,7 +23,6 @@ class error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
 
 /// Arguments whose sizes do not fit together (rows of X and weights, dimensions).
 class shape_error : public error {
@@ -91,8 +90,8 @@ class data_error : public error {
 
   /// "<where>: X(row, column) = value, expected <expected> (row and column are 0-based)".
   data_error(std::string_view where, data_entry entry, std::string_view expected)
-      : error(detail::concat(where, ": X(", entry.row, ", ", entry.column, ") = ", entry.value, ", expected ",
-                             expected, " (row and column are 0-based)")),
+      : error(detail::concat(where, ": X(", entry.row, ", ", entry.column, ") = ", entry.value, ", expected ", expected,
+                             " (row and column are 0-based)")),
         where_(where),
         entry_(entry),
         expected_(expected) {}

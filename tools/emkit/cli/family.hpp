@@ -30,6 +30,7 @@
 #include <emkit/cli/model.hpp>
 #include <emkit/cli/model_reader.hpp>
 #include <emkit/cli/reflected_description.hpp>
+#include <emkit/framework/concepts/mergeable_stats.hpp>
 #include <emkit/framework/data/chunk_buffer.hpp>
 #include <emkit/framework/engine/fitter.hpp>
 #include <emkit/framework/engine/online_fitter.hpp>
@@ -38,7 +39,6 @@
 #include <emkit/framework/estep/soft_estep.hpp>
 #include <emkit/framework/execution/threads.hpp>
 #include <emkit/framework/init/policies.hpp>
-#include <emkit/framework/concepts/mergeable_stats.hpp>
 #include <emkit/models/mixture.hpp>
 #include <emkit/models/verify/verify.hpp>
 
@@ -219,7 +219,8 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     const family_detail::init_policy init = family_detail::make_init_policy(q);
     fit_result<typename model_type::params_type> r;
     if (q.stream != nullptr) {
-      r = translated(model, *q.stream, [&] { return q.online ? fit_online(model, init, q) : fit_stream(model, init, q); });
+      r = translated(model, *q.stream,
+                     [&] { return q.online ? fit_online(model, init, q) : fit_stream(model, init, q); });
     } else {
       check_support(model, *q.table);
       r = q.online ? fit_online(model, init, q) : fit_memory(model, init, q);

@@ -84,9 +84,9 @@ class fitted_model {
 
 /// What a fit was asked to do besides the family's options.
 struct fit_request {
-  const data_file* table = nullptr;    ///< the data in memory, or
-  const stream_file* stream = nullptr;  ///< a file read chunk by chunk on every pass
-  std::string init = "kmeans++";       ///< kmeans++, random or random-resp
+  const data_file* table = nullptr;           ///< the data in memory, or
+  const stream_file* stream = nullptr;        ///< a file read chunk by chunk on every pass
+  std::string init = "kmeans++";              ///< kmeans++, random or random-resp
   std::optional<Eigen::MatrixXd> init_means;  ///< K×D: start from these means instead
   std::string empty_component = "reseed";
   fit_options options;

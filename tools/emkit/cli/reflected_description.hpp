@@ -17,13 +17,13 @@
 #include <type_traits>
 #include <vector>
 
+#include <Eigen/Core>
 #include <boost/hana/accessors.hpp>
 #include <boost/hana/concept/struct.hpp>
 #include <boost/hana/first.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/second.hpp>
 #include <boost/hana/string.hpp>
-#include <Eigen/Core>
 
 #include <emkit/cli/description.hpp>
 #include <emkit/cli/model_reader.hpp>

@@ -7,13 +7,12 @@
 /// parameterisation; a family without one is refused with a clear error.
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
-#include <cstdint>
 
 #include <CLI/CLI.hpp>
-
 
 #include <emkit/cli/cli_files.hpp>
 #include <emkit/cli/model.hpp>

@@ -169,7 +169,10 @@ pass_result<typename M::accumulator_type> e_pass(const E& estep, const Exec& exe
                                                  const row_blocks& blocks, index first, std::string_view where) {
   using pass_type = pass_result<typename M::accumulator_type>;
   return reduce_chunks<pass_type>(
-      execution, blocks, [&] { return pass_type{model.make_accumulator(K), {}}; },
+      execution, blocks,
+      [&] {
+        return pass_type{model.make_accumulator(K), {}};
+      },
       [&](row_range r, pass_type& acc) {
         const row_range at{first + r.begin, r.rows};
         reader.visit(at, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
@@ -187,7 +190,9 @@ typename M::accumulator_type init_pass(const Exec& execution, const M& model, co
   return reduce_chunks<acc_type>(
       execution, blocks, [&] { return model.make_accumulator(K); },
       [&](row_range r, acc_type& acc) {
-        reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) { initial_chunk(model, first, r, Xc, Cc, wc, K, acc); });
+        reader.visit(r, [&](matrix_ref Xc, matrix_ref Cc, vector_ref wc) {
+          initial_chunk(model, first, r, Xc, Cc, wc, K, acc);
+        });
       });
 }
 

@@ -42,8 +42,8 @@ struct description<fixed_spherical_gaussian> {
   static void write_setting(const family_type& f, cli::json& j) { j["variance"] = f.variance; }
 
   static mixture<family_type> read_model(const cli::model_reader& r, const cli::json& doc) {
-    return kmeans_model(cli::read_setting(r, doc, "variance", "variance",
-                                          [](double v) { family_type{.variance = v}.validate(); }));
+    return kmeans_model(
+        cli::read_setting(r, doc, "variance", "variance", [](double v) { family_type{.variance = v}.validate(); }));
   }
   static std::vector<params> read_components(const cli::model_reader& r, const cli::json& obj,
                                              const std::string& prefix, const family_type&, index K, index D) {
@@ -65,8 +65,8 @@ struct description<fixed_spherical_gaussian> {
 
   static std::string describe(const mixture<family_type>&, const mixture_params<params>& theta,
                               const std::vector<std::string>& columns) {
-    std::string out = "K-means: K = " + std::to_string(theta.size()) + " clusters, D = " +
-                      std::to_string(theta.dimension) + " dimensions (weights fixed at 1/K)\n" +
+    std::string out = "K-means: K = " + std::to_string(theta.size()) +
+                      " clusters, D = " + std::to_string(theta.dimension) + " dimensions (weights fixed at 1/K)\n" +
                       cli::columns_line(columns);
     for (index k = 0; k < theta.size(); ++k) {
       out += "cluster " + std::to_string(k) + ":\n" +

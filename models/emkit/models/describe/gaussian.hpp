@@ -27,9 +27,9 @@ struct description<gaussian> {
   static constexpr const char* help = "gaussian (--covariance full, diag, spherical or tied)";
 
   static std::vector<cli::family_option> options() {
-    return {{"--covariance", "Covariance type (--family gaussian)", "full", {"full", "diag", "spherical", "tied"}},
-            {"--reg-covar", "Added to the diagonal of every covariance matrix (Gaussian components only)", "1e-06",
-             {}}};
+    return {
+        {"--covariance", "Covariance type (--family gaussian)", "full", {"full", "diag", "spherical", "tied"}},
+        {"--reg-covar", "Added to the diagonal of every covariance matrix (Gaussian components only)", "1e-06", {}}};
   }
 
   /// `--reg-covar` as a Gaussian takes it (also for a product's Gaussian blocks).
@@ -96,8 +96,7 @@ struct description<gaussian> {
   /// full and tied. The matrices must have the type's shape exactly (symmetric; diagonal;
   /// equal variances; one shared matrix).
   static std::vector<gaussian_params> read_components(const cli::model_reader& r, const cli::json& obj,
-                                                      const std::string& prefix, const gaussian& f, index K,
-                                                      index D) {
+                                                      const std::string& prefix, const gaussian& f, index K, index D) {
     const covariance_type type = f.covariance;
     const std::string means_key = prefix + "means", cov_key = prefix + "covariances";
     const Eigen::MatrixXd means = r.matrix(obj, "means", means_key, K, D);

@@ -136,7 +136,8 @@ struct description<mixed_product> {
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       const cli::json& blk = blocks[b];
       const std::string prefix = detail::concat("blocks[", b, "].");
-      if (!blk.is_object()) r.fail(detail::concat("blocks[", b, "]"), "expected an object, found " + cli::describe_json(blk));
+      if (!blk.is_object())
+        r.fail(detail::concat("blocks[", b, "]"), "expected an object, found " + cli::describe_json(blk));
       const std::string name = r.string(blk, "family", prefix + "family");
       const index first = r.integer(blk, "first_column", prefix + "first_column", 0, D - 1);
       const index last = r.integer(blk, "last_column", prefix + "last_column", first, D - 1);
@@ -144,9 +145,10 @@ struct description<mixed_product> {
       std::string known;
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((read_block_family<std::variant_alternative_t<I, family_type::family_variant>>(r, blk, prefix, name, family,
-                                                                                          known)),
+                                                                                        known)),
          ...);
-      }(std::make_index_sequence<std::variant_size_v<family_type::family_variant>>{});
+      }
+      (std::make_index_sequence<std::variant_size_v<family_type::family_variant>>{});
       if (!family) r.fail(prefix + "family", "\"" + cli::display_name(name) + "\" is unknown, expected " + known);
       m.family.blocks.push_back({std::move(*family), first, last - first + 1});
     }
@@ -169,7 +171,8 @@ struct description<mixed_product> {
             using F = std::decay_t<decltype(f)>;
             using P = typename F::params_type;
             const std::vector<P> ps = description<F>::read_components(r, blocks[b], prefix, f, K, p.blocks[b].count);
-            for (index k = 0; k < K; ++k) out[static_cast<std::size_t>(k)].blocks.emplace_back(std::in_place_type<P>, ps[k]);
+            for (index k = 0; k < K; ++k)
+              out[static_cast<std::size_t>(k)].blocks.emplace_back(std::in_place_type<P>, ps[k]);
           },
           p.blocks[b].family);
     }
@@ -208,8 +211,9 @@ struct description<mixed_product> {
     if (const index covered = m.family.num_columns(); covered < D) {
       const std::string left =
           covered + 1 == D ? detail::concat("column ", covered) : detail::concat("columns ", covered, "-", D - 1);
-      throw data_error(detail::concat(name, ": has ", cli::counted(D, "column"), ", but --columns covers only columns 0-",
-                                      covered - 1, ", leaving ", left, " (counting from 0) in no block"));
+      throw data_error(detail::concat(name, ": has ", cli::counted(D, "column"),
+                                      ", but --columns covers only columns 0-", covered - 1, ", leaving ", left,
+                                      " (counting from 0) in no block"));
     }
   }
 
@@ -231,13 +235,14 @@ struct description<mixed_product> {
   static void read_block_family(const cli::model_reader& r, const cli::json& blk, const std::string& prefix,
                                 const std::string& name, std::optional<family_type::family_variant>& family,
                                 std::string& known) {
-    known += (known.empty() ? "" : std::is_same_v<F, std::variant_alternative_t<
-                                                            std::variant_size_v<family_type::family_variant> - 1,
-                                                            family_type::family_variant>>
-                                                     ? " or "
-                                                     : ", ") +
+    known += (known.empty() ? ""
+              : std::is_same_v<F, std::variant_alternative_t<std::variant_size_v<family_type::family_variant> - 1,
+                                                             family_type::family_variant>>
+                  ? " or "
+                  : ", ") +
              std::string(description<F>::name);
-    if (!family && name == description<F>::name) family.emplace(std::in_place_type<F>, description<F>::read_family(r, blk, prefix));
+    if (!family && name == description<F>::name)
+      family.emplace(std::in_place_type<F>, description<F>::read_family(r, blk, prefix));
   }
 };
 

@@ -45,9 +45,7 @@ struct per_column_description {
   static void write_components(const family_type&, std::span<const params> components, cli::json& j) {
     j[Traits::key] = cli::json_rows(components, [](const params& c) { return Traits::field(c); });
   }
-  static void write_setting(const family_type& f, cli::json& j) {
-    j[Traits::setting] = Traits::setting_of(f);
-  }
+  static void write_setting(const family_type& f, cli::json& j) { j[Traits::setting] = Traits::setting_of(f); }
 
   static family_type read_family(const cli::model_reader& r, const cli::json& obj, const std::string& prefix) {
     family_type f;
@@ -72,9 +70,9 @@ struct per_column_description {
   }
   static std::string describe(const mixture<family_type>& m, const mixture_params<params>& theta,
                               const std::vector<std::string>& columns) {
-    return cli::describe_components(std::string(Traits::heading) + ": " + cli::sizes_text(theta.size(), theta.dimension),
-                                    m, theta, columns,
-                                    [&](const params& c) { return describe_component(m.family, c, "  "); });
+    return cli::describe_components(
+        std::string(Traits::heading) + ": " + cli::sizes_text(theta.size(), theta.dimension), m, theta, columns,
+        [&](const params& c) { return describe_component(m.family, c, "  "); });
   }
 
   static std::string support_note(const mixture<family_type>&, index) { return std::string("(") + name + ")"; }

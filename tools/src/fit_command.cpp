@@ -136,10 +136,19 @@ const model_kind& chosen_family(const fit_args& a, const family_list& families) 
 
 /// Throws `usage_error` for option values that no data could make valid.
 void validate_fit_args(const fit_args& a, const family_list& families) {
-  const model_kind& kind = chosen_family(a, families);
-  kind.check_options(family_option_values(kind, families, a.family_options, a.family_options_given));
   const auto fail = [](const std::string& what) -> void { throw usage_error(what); };
-  if (a.components < 1) fail(detail::concat("-k ", a.components, ": the number of components must be at least 1"));
+  if (!a.init_model.empty()) {
+    // The model file gives the family, its options and K.
+    for (const auto& [name, was_given] : a.family_options_given) {
+      if (was_given) fail(name + ": with --init-model, the family's options are those of the model file");
+    }
+  } else {
+    const model_kind& kind = chosen_family(a, families);
+    kind.check_options(family_option_values(kind, families, a.family_options, a.family_options_given));
+    if (!a.components_given) fail("-k,--components is required (or --init-model, which gives K)");
+  }
+  if (a.components_given && a.components < 1)
+    fail(detail::concat("-k ", a.components, ": the number of components must be at least 1"));
   if (a.restarts < 1) fail(detail::concat("--restarts ", a.restarts, ": expected at least 1"));
   if (!(a.tol >= 0 && a.tol < 1)) fail(detail::concat("--tol ", a.tol, ": expected a number in [0, 1)"));
   if (a.max_iter < 0) fail(detail::concat("--max-iter ", a.max_iter, ": expected at least 0"));
@@ -169,9 +178,11 @@ void validate_online_args(const fit_args& a) {
 /// Checks, before reading or fitting anything, that the outputs can be written and would
 /// not overwrite an input or each other, and that standard input is read at most once.
 void check_fit_files(const fit_args& a) {
-  const int stdin_uses = (a.data == "-") + (a.weights == "-") + (a.init_means == "-");
+  const int stdin_uses = (a.data == "-") + (a.weights == "-") + (a.init_means == "-") + (a.init_labels == "-") +
+                         (a.init_model == "-");
   if (stdin_uses > 1)
-    throw usage_error("standard input ('-') can be read by only one of DATA, --weights, --init-means");
+    throw usage_error(
+        "standard input ('-') can be read by only one of DATA, --weights, --init-means, --init-labels, --init-model");
   check_output_path("-o", a.output);
   if (!a.trace.empty()) {
     check_output_path("--trace", a.trace);
@@ -179,7 +190,7 @@ void check_fit_files(const fit_args& a) {
       throw usage_error("--trace " + display_name(a.trace) + ": is the same file as -o");
     }
   }
-  for (const std::string* input : {&a.data, &a.weights, &a.init_means}) {
+  for (const std::string* input : {&a.data, &a.weights, &a.init_means, &a.init_labels, &a.init_model}) {
     for (const auto& [option, output] : {std::pair{"-o", &a.output}, std::pair{"--trace", &a.trace}}) {
       if (!input->empty() && !output->empty() && same_file(*input, *output)) {
         throw usage_error(std::string(option) + " " + display_name(*output) + ": would overwrite the input file " +
@@ -231,15 +242,30 @@ CLI::App* add_fit_command(CLI::App& app, fit_args& args, const family_list& fami
   for (std::size_t i = 0; i < families.size(); ++i) {
     family_help += (i == 0 ? "" : i + 1 == families.size() ? " or " : ", ") + families[i]->help();
   }
-  fit->add_option("--family", args.family, family_help)->default_str(families.front()->name());
+  CLI::Option* family = fit->add_option("--family", args.family, family_help)->default_str(families.front()->name());
   add_family_options(*fit, families, args.family_options, args.family_options_given);
-  fit->add_option("-k,--components", args.components, "Number of components K (1 <= K <= rows of DATA)")->required();
+  fit->add_option("-k,--components", args.components,
+                  "Number of components K (1 <= K <= rows of DATA); required unless --init-model gives it")
+      ->each([&args](const std::string&) { args.components_given = true; });
   CLI::Option* init = fit->add_option("--init", args.init, "Initialisation of each restart")
                           ->capture_default_str()
                           ->check(CLI::IsMember({"kmeans++", "random", "random-resp"}));
-  fit->add_option("--init-means", args.init_means,
-                  "CSV file of K initial means, one row of D values each (instead of --init)")
-      ->excludes(init);
+  CLI::Option* means = fit->add_option("--init-means", args.init_means,
+                                       "CSV file of K initial means, one row of D values each (instead of --init)")
+                           ->excludes(init);
+  CLI::Option* labels =
+      fit->add_option("--init-labels", args.init_labels,
+                      "CSV file of one component in 0..K-1 per row of DATA (a single column, header allowed; "
+                      "as `emkit predict` writes): start from this assignment (instead of --init)")
+          ->excludes(init)
+          ->excludes(means);
+  fit->add_option("--init-model", args.init_model,
+                  "Model file to start from, a warm start: its family, options, K and parameters are the first "
+                  "ones of the fit (instead of --init; -k, when given, must equal its K)")
+      ->excludes(init)
+      ->excludes(means)
+      ->excludes(labels)
+      ->excludes(family);
   fit->add_option("--weights", args.weights,
                   "CSV file of one non-negative weight per row of DATA (a single column; header allowed)");
   fit->add_option("--restarts", args.restarts, "Independent initialisations; the best fit is kept")
@@ -281,7 +307,10 @@ void run_fit_command(const fit_args& a, std::ostream& out, const family_list& fa
   validate_fit_args(a, families);
   validate_online_args(a);
   check_fit_files(a);
-  const model_kind& kind = chosen_family(a, families);
+  // A warm start: the model file gives the family, its options and K.
+  std::optional<loaded_model> start;
+  if (!a.init_model.empty()) start.emplace(load(a.init_model, families));
+  const model_kind& kind = start ? start->model->kind() : chosen_family(a, families);
   const option_values options = family_option_values(kind, families, a.family_options, a.family_options_given);
 
   // In memory, the whole table; with --stream, a source read chunk by chunk on every pass.
@@ -296,7 +325,15 @@ void run_fit_command(const fit_args& a, std::ostream& out, const family_list& fa
   const index N = stream ? stream->rows() : table->table.values.rows();
   const index D = stream ? stream->cols() : table->table.values.cols();
   const std::vector<std::string> header = stream ? stream->header() : table->table.header;
-  const index K = a.components;
+  const index K = start && !a.components_given ? start->model->num_components() : a.components;
+  if (start) {
+    const std::string name = "--init-model " + display_name(a.init_model);
+    if (K != start->model->num_components())
+      throw usage_error(detail::concat("-k ", K, ": ", name, " has K = ", start->model->num_components()));
+    if (D != start->model->dimension())
+      throw data_error(detail::concat(name, ": the model has D = ", start->model->dimension(), " columns, but ",
+                                      display_name(a.data), " has ", D));
+  }
   if (K > N) {
     throw data_error(detail::concat(display_name(a.data), ": -k ", K, " exceeds the number of rows (", N, ")"));
   }
@@ -312,6 +349,8 @@ void run_fit_command(const fit_args& a, std::ostream& out, const family_list& fa
   }
   request.init = a.init;
   if (!a.init_means.empty()) request.init_means = read_means(a.init_means, K, D, a.data);
+  if (!a.init_labels.empty()) request.init_labels = read_labels(a.init_labels, a.data, N, K);
+  if (start) request.init_model = start->model;
   request.empty_component = a.empty_component;
   request.K = K;
   request.execution = threads{a.threads, a.processes};
@@ -350,8 +389,13 @@ void run_fit_command(const fit_args& a, std::ostream& out, const family_list& fa
   how.data_file = a.data;
   how.columns = header;
   if (!a.weights.empty()) how.weights_file = a.weights;
-  how.init = a.init_means.empty() ? a.init : "given-means";
+  how.init = !a.init_means.empty() ? "given-means"
+             : !a.init_labels.empty() ? "given-labels"
+             : start                   ? "given-model"
+                                       : a.init;
   if (!a.init_means.empty()) how.init_means_file = a.init_means;
+  if (!a.init_labels.empty()) how.init_labels_file = a.init_labels;
+  if (start) how.init_model_file = a.init_model;
   how.restarts = a.restarts;
   how.seed = a.seed;
   how.tolerance = a.tol;

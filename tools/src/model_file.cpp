@@ -118,6 +118,8 @@ json model_json(const fitted_model& m, const summary& s, const fit_measures& mea
   j["max_iter"] = how.max_iterations;
   j["init"] = how.init;
   j["init_means_file"] = how.init_means_file ? json(*how.init_means_file) : nullptr;
+  if (how.init_labels_file) j["init_labels_file"] = *how.init_labels_file;
+  if (how.init_model_file) j["init_model_file"] = *how.init_model_file;
   j["data_file"] = how.data_file;
   j["weights_file"] = how.weights_file ? json(*how.weights_file) : nullptr;
   j["columns"] = how.columns;

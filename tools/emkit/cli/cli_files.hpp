@@ -229,23 +229,50 @@ struct stream_file {
   return {path, source_type(std::in_place_type<csv_source>, path, io::csv_options{}, chunk_rows)};
 }
 
+/// The single-column CSV file `path` (a header is allowed) of one `noun` per row of the data.
+/// Throws `data_error` naming both files and both counts when it has another number of rows
+/// than `rows`, or more than one column.
+[[nodiscard]] inline data_file read_per_row_column(const std::string& path, const std::string& data_path, index rows,
+                                                   std::string_view noun) {
+  data_file f = read_data(path);
+  const io::table& t = f.table;
+  const std::string name = display_name(path);
+  if (t.values.cols() != 1) {
+    throw data_error(detail::concat(name, ": has ", counted(t.values.cols(), "column"), ", expected a single column of ",
+                                    noun, "s (one per row of ", display_name(data_path), ")"));
+  }
+  if (t.values.rows() != rows) {
+    throw data_error(detail::concat(name, ": has ", counted(t.values.rows(), noun), ", but ", display_name(data_path),
+                                    " has ", counted(rows, "row"), " (one ", noun, " per row expected)"));
+  }
+  return f;
+}
+
+/// One component in [0, K) per row of the data (`emkit fit --init-labels`; what `emkit
+/// predict` writes), from the single-column CSV file `path`. Throws `data_error` as
+/// `read_per_row_column`, and naming the line of a label that is not an integer in [0, K).
+[[nodiscard]] inline std::shared_ptr<const Eigen::VectorX<index>> read_labels(const std::string& path,
+                                                                             const std::string& data_path, index rows,
+                                                                             index K) {
+  const data_file f = read_per_row_column(path, data_path, rows, "label");
+  const Eigen::VectorXd& v = f.table.values.col(0);
+  auto labels = std::make_shared<Eigen::VectorX<index>>(rows);
+  for (index n = 0; n < rows; ++n) {
+    if (!(v[n] >= 0 && v[n] < static_cast<double>(K) && v[n] == std::floor(v[n]))) {
+      throw data_error(detail::concat(display_name(path), ": line ", f.line_of(n), ": ", number_text(v[n]),
+                                      " is not a component in 0..", K - 1, " (K = ", K, ")"));
+    }
+    (*labels)[n] = static_cast<index>(v[n]);
+  }
+  return labels;
+}
+
 /// One non-negative weight per row of the data, from the single-column CSV file `path`
 /// (a header is allowed). Throws `data_error` naming both files and both counts when the
 /// number of weights is not `rows`, and naming the row of a negative weight.
 [[nodiscard]] inline Eigen::VectorXd read_weights(const std::string& path, const std::string& data_path, index rows) {
-  const io::table t = io::read_csv(path);
   const std::string name = display_name(path);
-  if (t.values.cols() != 1) {
-    throw data_error(detail::concat(name, ": has ", counted(t.values.cols(), "column"),
-                                    ", expected a single column of weights (one per row of ", display_name(data_path),
-                                    ")"));
-  }
-  if (t.values.rows() != rows) {
-    throw data_error(detail::concat(name, ": has ", counted(t.values.rows(), "weight"), ", but ",
-                                    display_name(data_path), " has ", counted(rows, "row"),
-                                    " (one weight per row expected)"));
-  }
-  Eigen::VectorXd w = t.values.col(0);
+  Eigen::VectorXd w = read_per_row_column(path, data_path, rows, "weight").table.values.col(0);
   double total = 0.0;
   for (index n = 0; n < w.size(); ++n) {
     if (!(w[n] >= 0)) {

@@ -46,28 +46,36 @@ namespace emkit::cli {
 
 namespace family_detail {
 
-/// The initialisation policies the command line offers; the fitter takes the policy as a
-/// template parameter, so the choice made at run time is dispatched by `std::visit`.
-using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsibility_init, given_means>;
+/// The initialisation policies the command line offers that give first responsibilities; the
+/// fitter takes the policy as a template parameter, so the choice made at run time is
+/// dispatched by `std::visit`.
+using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsibility_init, given_means, given_labels>;
 
-/// The initialisation chosen at run time as one policy: each call goes to the chosen one, so
-/// the fitter is instantiated once for all of them rather than once per policy (most of a
-/// family's compile time), with the same results.
+/// The initialisation chosen at run time as one policy, or starting parameters (--init-model):
+/// each call goes to the chosen one, so the fitter is instantiated once for all of them rather
+/// than once per policy (most of a family's compile time), with the same results.
+template <class Params>
 struct chosen_init {
   init_policy policy;
+  std::optional<Params> start;  ///< a warm start, instead of `policy`
 
-  [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
-    return std::visit([&](const auto& p) { return p.initialize(X, w, K, rng); }, policy);
+  using result = std::variant<initial_assignment, starting_parameters<Params>>;
+
+  [[nodiscard]] result initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
+    if (start) return starting_parameters<Params>{*start};
+    return std::visit([&](const auto& p) { return initial_assignment(p.initialize(X, w, K, rng)); }, policy);
   }
   template <class Pass>
-  [[nodiscard]] initial_assignment initialize(const Pass& pass, index K, random_engine& rng) const {
-    return std::visit([&](const auto& p) { return p.initialize(pass, K, rng); }, policy);
+  [[nodiscard]] result initialize(const Pass& pass, index K, random_engine& rng) const {
+    if (start) return starting_parameters<Params>{*start};
+    return std::visit([&](const auto& p) { return initial_assignment(p.initialize(pass, K, rng)); }, policy);
   }
 };
 
-/// The policy of a request: its means, or kmeans++, random, random-resp.
+/// The policy of a request: its means or labels, or kmeans++, random, random-resp.
 [[nodiscard]] inline init_policy make_init_policy(const fit_request& q) {
   if (q.init_means) return given_means{*q.init_means};
+  if (q.init_labels) return given_labels{q.init_labels};
   if (q.init == "kmeans++") return kmeans_plus_plus{};
   if (q.init == "random") return random_rows{};
   if (q.init == "random-resp") return random_responsibility_init{};
@@ -214,9 +222,18 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
   void check_options(const option_values& values) const override { (void)desc_.make_model(values); }
 
   fit_outcome fit(const option_values& values, const fit_request& q) const override {
-    model_type model = desc_.make_model(values);
+    // A warm start (--init-model) fits the model of its file from its parameters.
+    const auto* start = dynamic_cast<const fitted_of<Desc>*>(q.init_model.get());
+    if (q.init_model != nullptr && start == nullptr)
+      throw usage_error("--init-model: the model file is of another family than " + display_name(name()));
+    model_type model = start != nullptr ? start->value().model : desc_.make_model(values);
     model.empty_components = family_detail::parse_empty_component(q.empty_component);
-    const family_detail::init_policy init = family_detail::make_init_policy(q);
+    init_type init;
+    if (start != nullptr) {
+      init.start = start->value().params;
+    } else {
+      init.policy = family_detail::make_init_policy(q);
+    }
     fit_result<typename model_type::params_type> r;
     if (q.stream != nullptr) {
       r = translated(model, *q.stream,
@@ -263,16 +280,18 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     }
   }
 
-  static auto make_fitter(const family_detail::init_policy& policy, const fit_request& q) {
-    fitter<estep_type, family_detail::chosen_init, emkit::threads> f;
-    f.init.policy = policy;
+  using init_type = family_detail::chosen_init<typename model_type::params_type>;
+
+  static auto make_fitter(const init_type& init, const fit_request& q) {
+    fitter<estep_type, init_type, emkit::threads> f;
+    f.init = init;
     f.execution = q.execution;
     f.options = q.options;
     return f;
   }
 
   fit_result<typename model_type::params_type> fit_memory(const model_type& model,
-                                                          const family_detail::init_policy& init,
+                                                          const init_type& init,
                                                           const fit_request& q) const {
     return make_fitter(init, q).fit(model, q.table->table.values, q.K, q.weights);
   }
@@ -294,14 +313,14 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
   }
 
   fit_result<typename model_type::params_type> fit_stream(const model_type& model,
-                                                          const family_detail::init_policy& init,
+                                                          const init_type& init,
                                                           const fit_request& q) const {
     return std::visit([&](const auto& source) { return make_fitter(init, q).fit(model, source, q.K); },
                       q.stream->source);
   }
 
   fit_result<typename model_type::params_type> fit_online(const model_type& model,
-                                                          const family_detail::init_policy& init,
+                                                          const init_type& init,
                                                           const fit_request& q) const {
     if constexpr (!ScalableStats<typename model_type::component_stats>) {
       (void)model, (void)init, (void)q;
@@ -313,7 +332,7 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
   }
 
   fit_result<typename model_type::params_type> fit_online_scalable(const model_type& model,
-                                                                   const family_detail::init_policy& init,
+                                                                   const init_type& init,
                                                                    const fit_request& q) const {
     const fit_request::online_settings& s = *q.online;
     online_options o;
@@ -328,8 +347,8 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     o.evaluate = s.evaluate;
     o.chunk_rows = q.options.chunk_rows;
     const auto fit = [&](const auto& source) {
-      online_fitter<estep_type, family_detail::chosen_init, emkit::threads> f;
-      f.init.policy = init;
+      online_fitter<estep_type, init_type, emkit::threads> f;
+      f.init = init;
       f.execution.n = q.execution.n;
       f.options = o;
       auto r = f.fit(model, source, q.K);

@@ -26,8 +26,11 @@ struct fit_args {
   std::string data;
   std::string family;  ///< --family; empty: the first registered family
   index components = 0;
+  bool components_given = false;  ///< -k was given (--init-model gives K otherwise)
   std::string init = "kmeans++";
   std::string init_means;
+  std::string init_labels;  ///< --init-labels: one component per row of DATA
+  std::string init_model;   ///< --init-model: a model file to start from (a warm start)
   std::string weights;
   int restarts = 1;
   std::uint64_t seed = 0;

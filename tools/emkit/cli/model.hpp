@@ -88,6 +88,11 @@ struct fit_request {
   const stream_file* stream = nullptr;        ///< a file read chunk by chunk on every pass
   std::string init = "kmeans++";              ///< kmeans++, random or random-resp
   std::optional<Eigen::MatrixXd> init_means;  ///< K×D: start from these means instead
+  /// One label in [0, K) per row: start from this assignment instead.
+  std::shared_ptr<const Eigen::VectorX<index>> init_labels;
+  /// A fitted model of the family being fitted: start from its parameters (its model's
+  /// settings replace the family's options).
+  std::shared_ptr<const fitted_model> init_model;
   std::string empty_component = "reseed";
   fit_options options;
   threads execution;

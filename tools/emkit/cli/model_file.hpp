@@ -42,8 +42,10 @@ struct fit_provenance {
   std::string data_file;                    ///< as given ("-" for standard input)
   std::vector<std::string> columns;         ///< the data's header; empty when it had none
   std::optional<std::string> weights_file;  ///< --weights, if given
-  std::string init;                         ///< kmeans++, random, random-resp or given-means
+  std::string init;  ///< kmeans++, random, random-resp, given-means, given-labels or given-model
   std::optional<std::string> init_means_file;
+  std::optional<std::string> init_labels_file;  ///< written only when given
+  std::optional<std::string> init_model_file;   ///< written only when given
   int restarts = 1;
   std::uint64_t seed = 0;
   double tolerance = 0.0;

@@ -107,7 +107,7 @@ struct fitter {
     for (int r = 0; r < options.restarts; ++r) {
       std::vector<warning> restart_warnings;
       random_engine rng = make_engine(options.seed, static_cast<std::uint64_t>(r));
-      const initial_assignment first = detail::first_assignment(init, source, pass, K, rng);
+      const auto first = detail::first_assignment(init, source, pass, K, rng);
       fit_result<typename M::params_type> run;
       try {
         run = run_restart(model, reader, K, blocks, first, r, restart_warnings, violations);
@@ -153,9 +153,9 @@ struct fitter {
     return model.expected_complete_log_likelihood(theta, stats) + model.log_prior(theta);
   }
 
-  template <class M, class Reader>
+  template <class M, class Reader, class First>
   fit_result<typename M::params_type> run_restart(const M& model, const Reader& reader, index K,
-                                                  const row_blocks& blocks, const initial_assignment& first,
+                                                  const row_blocks& blocks, const First& first,
                                                   int restart, std::vector<warning>& warnings,
                                                   std::vector<violation>& violations) const {
     using clock = std::chrono::steady_clock;
@@ -164,7 +164,11 @@ struct fitter {
     auto tick = clock::now();
 
     // K is the model's from here on: an M-step may drop an empty component.
-    typename M::params_type theta = model.m_step(detail::init_pass(execution, model, reader, K, blocks, first), events);
+    // θ_0: given, or one M-step from the policy's first responsibilities.
+    typename M::params_type theta = visit_start(
+        first,
+        [&](const auto& rule) { return model.m_step(detail::init_pass(execution, model, reader, K, blocks, rule), events); },
+        [&](const typename M::params_type& start) { return detail::checked_start(model, start, K, "fit"); });
     pass_type<M> pass = e_pass(model, theta, reader, model.num_components(theta), blocks);
     double prior = model.log_prior(theta);
 

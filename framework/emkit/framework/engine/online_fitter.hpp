@@ -299,15 +299,31 @@ struct online_fitter {
     // (as its matrix overload, `with_memory_pass`, does), the statistics in the fit's.
     const index n_init = options.init_rows == 0 ? N : std::min(N, options.init_rows);
     check_components(K, n_init, "online_fitter::fit (init_rows)");
-    const acc_type s_init = with_rows(row_range{0, n_init}, [&](const auto& source, const auto& reader) {
+    // Starting parameters (a warm start) are θ_0 as given, and s_0 the statistics of an E-step
+    // under them on those rows.
+    auto start_state = with_rows(row_range{0, n_init}, [&](const auto& source, const auto& reader) {
       const index D = source.cols();
       const auto pass = detail::init_pass_over(source, execution, row_blocks::for_fit(n_init, 0, D, K));
       random_engine rng = make_engine(options.seed, 0);
-      const initial_assignment first = detail::first_assignment(init, source, pass, K, rng);
-      return detail::init_pass(execution, model, reader, K, row_blocks::for_fit(n_init, options.chunk_rows, D, K),
-                               first);
+      return visit_start(
+          detail::first_assignment(init, source, pass, K, rng),
+          [&](const auto& rule) {
+            acc_type stats = detail::init_pass(execution, model, reader, K,
+                                               row_blocks::for_fit(n_init, options.chunk_rows, D, K), rule);
+            typename M::params_type th = model.m_step(stats, events);
+            return std::pair{std::move(th), std::move(stats)};
+          },
+          [&](const typename M::params_type& start) {
+            typename M::params_type th = detail::checked_start(model, start, K, "online_fitter::fit");
+            acc_type stats = detail::e_pass(estep, execution, model, th, reader, K,
+                                            row_blocks::for_fit(n_init, options.chunk_rows, D, K), 0,
+                                            "online_fitter::fit")
+                                 .stats;
+            return std::pair{std::move(th), std::move(stats)};
+          });
     });
-    typename M::params_type theta = model.m_step(s_init, events);
+    typename M::params_type theta = std::move(start_state.first);
+    const acc_type s_init = std::move(start_state.second);
     check_fixed_components(model, theta, K);
     acc_type s = s_init;
     s *= static_cast<double>(N) / static_cast<double>(n_init);

@@ -19,6 +19,7 @@
 #include <emkit/framework/data/chunk_buffer.hpp>
 #include <emkit/framework/data/chunk_pass.hpp>
 #include <emkit/framework/data/data_source.hpp>
+#include <emkit/framework/error.hpp>
 #include <emkit/framework/engine/check_log_joint.hpp>
 #include <emkit/framework/engine/estep_totals.hpp>
 #include <emkit/framework/execution/processes.hpp>
@@ -151,9 +152,9 @@ void fused_chunk(const E& estep, const M& model, const typename M::params_type& 
 }
 
 /// The statistics of one chunk (rows `r` of the data) under the first responsibilities.
-template <class M>
-void initial_chunk(const M& model, const initial_assignment& first, row_range r, matrix_ref X, matrix_ref C,
-                   vector_ref w, index K, typename M::accumulator_type& acc) {
+template <class M, class Rule>
+void initial_chunk(const M& model, const Rule& first, row_range r, matrix_ref X, matrix_ref C, vector_ref w, index K,
+                   typename M::accumulator_type& acc) {
   Eigen::MatrixXd R(X.rows(), K);
   initial_responsibilities(first, X, r, R);
   model.accumulate(X, C, w, R, acc);
@@ -183,9 +184,9 @@ pass_result<typename M::accumulator_type> e_pass(const E& estep, const Exec& exe
 
 /// The statistics of the first responsibilities over the rows [0, blocks.n) of the reader's
 /// source; θ_0 is one M-step from them.
-template <class Exec, class M, class Reader>
+template <class Exec, class M, class Reader, class Rule>
 typename M::accumulator_type init_pass(const Exec& execution, const M& model, const Reader& reader, index K,
-                                       const row_blocks& blocks, const initial_assignment& first) {
+                                       const row_blocks& blocks, const Rule& first) {
   using acc_type = typename M::accumulator_type;
   return reduce_chunks<acc_type>(
       execution, blocks, [&] { return model.make_accumulator(K); },
@@ -207,11 +208,11 @@ auto init_pass_over(const S& source, const Exec& execution, const row_blocks& bl
   return chunk_pass<S, decltype(reduce)>(source, blocks, reduce);
 }
 
-/// The first responsibilities of a restart on the rows of `pass`: from the policy's pass over
-/// chunks when it has one (the shipped policies), else from those rows as one matrix (in memory
-/// only).
+/// The start of a restart on the rows of `pass` (what the policy returns: a rule for the first
+/// responsibilities or starting parameters): from the policy's pass over chunks when it has one
+/// (the shipped policies), else from those rows as one matrix (in memory only).
 template <class I, DataSource S, class Pass>
-initial_assignment first_assignment(const I& init, const S& source, const Pass& pass, index K, random_engine& rng) {
+auto first_assignment(const I& init, const S& source, const Pass& pass, index K, random_engine& rng) {
   if constexpr (requires { init.initialize(pass, K, rng); }) {
     return init.initialize(pass, K, rng);
   } else {
@@ -220,6 +221,17 @@ initial_assignment first_assignment(const I& init, const S& source, const Pass& 
     const index n = pass.rows();
     return init.initialize(middle_rows(source.matrix(), 0, n), source.weights().head(n), K, rng);
   }
+}
+
+/// Given starting parameters, checked: `validate_params` when the model has it, and K
+/// components (the data's dimension is checked by the first E-step). Throws `invalid_option`.
+template <class M>
+const typename M::params_type& checked_start(const M& model, const typename M::params_type& theta, index K,
+                                             std::string_view where) {
+  if constexpr (requires { model.validate_params(theta, where); }) model.validate_params(theta, where);
+  check_option(model.num_components(theta) == K, where, "the starting parameters' K", model.num_components(theta),
+               concat("K = ", K));
+  return theta;
 }
 
 }  // namespace detail

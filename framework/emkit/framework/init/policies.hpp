@@ -1,11 +1,12 @@
 #pragma once
 /// \file
 /// The shipped initialisation policies: k-means++, random rows, random responsibilities,
-/// and given initial means.
+/// given initial means, given labels and given parameters (a warm start).
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <unordered_map>
 #include <utility>
@@ -286,6 +287,61 @@ struct given_means {
                 "the data's dimension " + std::to_string(D));
     validate();
     return nearest_centers{means};
+  }
+};
+
+/// Given labels, one per row (0-based components, rows counted from the first of the data):
+/// each row is assigned wholly to its label, then one M-step. Deterministic. The labels are
+/// shared, not copied, by the policy's copies and its results.
+struct given_labels {
+  std::shared_ptr<const Eigen::VectorX<index>> labels;
+
+  given_labels() = default;
+  explicit given_labels(Eigen::VectorX<index> l) : labels(std::make_shared<const Eigen::VectorX<index>>(std::move(l))) {}
+  explicit given_labels(std::shared_ptr<const Eigen::VectorX<index>> l) : labels(std::move(l)) {}
+
+  [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref, index K, random_engine&) const {
+    return labels_for(X.rows(), K);
+  }
+
+  /// The same for any pass: only its number of rows is read.
+  template <class Pass>
+  [[nodiscard]] initial_assignment initialize(const Pass& pass, index K, random_engine&) const {
+    return labels_for(pass.rows(), K);
+  }
+
+ private:
+  /// Throws `invalid_option` naming the first label outside [0, K) among the first `rows`, and
+  /// `invalid_shape` when there are fewer labels than rows (the online fitter's initialisation
+  /// reads its first init_rows only, so more labels than rows are allowed).
+  [[nodiscard]] initial_assignment labels_for(index rows, index K) const {
+    check_option(labels != nullptr, "given_labels", "labels", "none", "one label per row");
+    check_shape(labels->size() >= rows, "given_labels", "labels.size()", labels->size(),
+                detail::concat("one label per row (", rows, " rows)"));
+    for (index n = 0; n < rows; ++n) {
+      const index k = (*labels)[n];
+      check_option(k >= 0 && k < K, "given_labels", detail::concat("labels[", n, "]"), k,
+                   detail::concat("a component in [0, ", K, ")"));
+    }
+    return assigned_labels{labels};
+  }
+};
+
+/// Given parameters θ_0, a warm start (a fitted model's, say): every restart's first E-step
+/// runs under them, with no M-step before. The fitter checks them against the model and K
+/// (`validate_params` when the model has it) and the data's dimension at the first E-step.
+template <class Params>
+struct given_parameters {
+  Params theta;
+
+  [[nodiscard]] starting_parameters<Params> initialize(matrix_ref, vector_ref, index, random_engine&) const {
+    return {theta};
+  }
+
+  /// The same for any pass: no data is read.
+  template <class Pass>
+  [[nodiscard]] starting_parameters<Params> initialize(const Pass&, index, random_engine&) const {
+    return {theta};
   }
 };
 

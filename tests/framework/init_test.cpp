@@ -9,23 +9,14 @@
 
 #include <emkit/emkit.hpp>
 
+#include "reliability/message_of.hpp"
 #include "support/data.hpp"
 
 namespace {
 
 using ::testing::HasSubstr;
+using emkit::reliability::message_of;
 using gmm = emkit::mixture<emkit::gaussian>;
-
-template <class Error, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
 
 /// The weighted share and mean of the rows of each group, directly: what one M-step of a
 /// Gaussian mixture makes of a hard assignment.

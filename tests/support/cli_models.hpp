@@ -13,6 +13,18 @@
 #include <emkit/models/describe/mixed_product.hpp>
 #include <emkit/models/describe/poisson.hpp>
 
+// Compiled once in the emkit_cli library (tools/src/family.cpp.in): not instantiated again here.
+extern template class emkit::cli::kind_of<emkit::description<emkit::gaussian>>;
+extern template class emkit::cli::fitted_of<emkit::description<emkit::gaussian>>;
+extern template class emkit::cli::kind_of<emkit::description<emkit::poisson>>;
+extern template class emkit::cli::fitted_of<emkit::description<emkit::poisson>>;
+extern template class emkit::cli::kind_of<emkit::description<emkit::bernoulli>>;
+extern template class emkit::cli::fitted_of<emkit::description<emkit::bernoulli>>;
+extern template class emkit::cli::kind_of<emkit::description<emkit::fixed_spherical_gaussian>>;
+extern template class emkit::cli::fitted_of<emkit::description<emkit::fixed_spherical_gaussian>>;
+extern template class emkit::cli::kind_of<emkit::description<emkit::mixed_product>>;
+extern template class emkit::cli::fitted_of<emkit::description<emkit::mixed_product>>;
+
 namespace emkit::cli {
 
 using gaussian_mixture = mixture<gaussian>;

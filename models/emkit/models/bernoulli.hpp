@@ -37,19 +37,7 @@ struct bernoulli_params {
   /// Builds the parameters from the probabilities, computing their logarithms. Throws
   /// `invalid_option` when a probability is not strictly between 0 and 1 (log 0 would make
   /// 0 · log p a NaN).
-  static bernoulli_params from(Eigen::VectorXd probabilities) {
-    for (index d = 0; d < probabilities.size(); ++d) {
-      if (!(probabilities[d] > 0 && probabilities[d] < 1)) {
-        throw invalid_option(detail::concat("bernoulli_params::from: probabilities(", d, ") = ", probabilities[d],
-                                            ", expected a probability in (0, 1)"));
-      }
-    }
-    bernoulli_params p;
-    p.log_probabilities = probabilities.array().log().matrix();
-    p.log_complements = (-probabilities.array()).log1p().matrix();
-    p.probabilities = std::move(probabilities);
-    return p;
-  }
+  static bernoulli_params from(Eigen::VectorXd probabilities);
 };
 
 /// Weighted sufficient statistics of one component: W = Σ w_n and S = Σ w_n x_n (D).
@@ -59,20 +47,10 @@ struct bernoulli_stats {
   Eigen::VectorXd ones;  ///< S = Σ_n w_n x_n, the weighted count of ones (empty in the identity)
 
   /// Adds the statistics of other rows; the empty (value-initialised) statistics are the identity.
-  bernoulli_stats& operator+=(const bernoulli_stats& o) {
-    if (o.ones.size() == 0) return *this;
-    if (ones.size() == 0) return *this = o;
-    weight += o.weight;
-    ones += o.ones;
-    return *this;
-  }
+  bernoulli_stats& operator+=(const bernoulli_stats& o);
 
   /// The statistics of the same rows with every weight multiplied by a ≥ 0.
-  bernoulli_stats& operator*=(double a) {
-    weight *= a;
-    ones *= a;
-    return *this;
-  }
+  bernoulli_stats& operator*=(double a);
 };
 
 /// The Bernoulli family. Data are 0 or 1 (`validate_data` rejects anything else).
@@ -102,11 +80,7 @@ struct bernoulli {
 
   /// p_d = S_d / W, clamped to [probability_floor, 1 − probability_floor]. Throws
   /// `numerical_error` when W is not positive, `invalid_option` when the floor is invalid.
-  [[nodiscard]] params_type maximize(const stats_type& s) const {
-    validate();
-    if (!(s.weight > 0)) throw numerical_error("component has no mass to fit");
-    return params_type::from((s.ones / s.weight).cwiseMax(probability_floor).cwiseMin(1.0 - probability_floor));
-  }
+  [[nodiscard]] params_type maximize(const stats_type& s) const;
 
   // ---- optional hooks -------------------------------------------------------------------
 
@@ -126,54 +100,23 @@ struct bernoulli {
 
   /// out(n, k) = log f(x_n | p_k) for all components: the matrix product X · A with
   /// A(·, k) = log p_k − log(1 − p_k), plus the row of constants Σ_d log(1 − p_kd).
-  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
-    const index K = static_cast<index>(ps.size());
-    Eigen::MatrixXd log_odds(X.cols(), K);
-    Eigen::RowVectorXd constants(K);
-    for (index k = 0; k < K; ++k) {
-      log_odds.col(k) = ps[k].log_probabilities - ps[k].log_complements;
-      constants[k] = ps[k].log_complements.sum();
-    }
-    out.noalias() = X * log_odds;
-    out.rowwise() += constants;
-  }
+  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const;
 
   /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: S = Wᵀ X as
   /// one matrix product.
-  void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
-    const Eigen::MatrixXd ones = W.transpose() * X;  // K×D
-    const Eigen::RowVectorXd mass = W.colwise().sum();
-    for (index k = 0; k < W.cols(); ++k)
-      stats[static_cast<std::size_t>(k)] += stats_type{mass[k], ones.row(k).transpose()};
-  }
+  void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const;
 
   /// Σ_n w_n log f(x_n | p) from statistics: S · log p + (W − S) · log(1 − p).
-  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const {
-    if (s.ones.size() == 0) return 0.0;
-    return s.ones.dot(p.log_probabilities) + (s.weight - s.ones.array()).matrix().dot(p.log_complements);
-  }
+  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const;
 
   /// K·D probabilities.
-  [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const {
-    const std::size_t D = ps.empty() ? 0 : static_cast<std::size_t>(ps.front().probabilities.size());
-    return ps.size() * D;
-  }
+  [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const;
 
   /// How many probabilities are at (or beyond) the floor, p ≤ floor or p ≥ 1 − floor.
-  [[nodiscard]] index floors_applied(const params_type& p) const {
-    return static_cast<index>(
-        (p.probabilities.array() <= probability_floor || p.probabilities.array() >= 1.0 - probability_floor).count());
-  }
+  [[nodiscard]] index floors_applied(const params_type& p) const;
 
   /// One draw: x_d ~ Bernoulli(p_d) independently (Boost.Random's portable distribution).
-  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const {
-    Eigen::VectorXd x(p.probabilities.size());
-    for (index d = 0; d < x.size(); ++d) {
-      boost::random::bernoulli_distribution<double> draw(p.probabilities[d]);
-      x[d] = draw(rng) ? 1.0 : 0.0;
-    }
-    return x;
-  }
+  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const;
 };
 
 }  // namespace emkit

@@ -69,23 +69,11 @@ struct fixed_spherical_gaussian_stats {
   Eigen::VectorXd mean;
   double scatter = 0.0;
 
-  fixed_spherical_gaussian_stats& operator+=(const fixed_spherical_gaussian_stats& o) {
-    if (o.weight == 0.0) return *this;
-    if (weight == 0.0) return *this = o;
-    const double total = weight + o.weight;
-    scatter += o.scatter + (weight * o.weight / total) * (o.mean - mean).squaredNorm();
-    mean += (o.weight / total) * (o.mean - mean);  // no temporary: merged once per chunk and component
-    weight = total;
-    return *this;
-  }
+  fixed_spherical_gaussian_stats& operator+=(const fixed_spherical_gaussian_stats& o);
 
   /// The statistics of the same rows with every weight multiplied by a ≥ 0: W and S scale,
   /// the mean stays.
-  fixed_spherical_gaussian_stats& operator*=(double a) {
-    weight *= a;
-    scatter *= a;
-    return *this;
-  }
+  fixed_spherical_gaussian_stats& operator*=(double a);
 };
 
 /// The spherical Gaussian N(μ, σ²I) with σ² = `variance` fixed, not estimated: only the means
@@ -104,28 +92,15 @@ struct fixed_spherical_gaussian {
   }
 
   /// log N(x_n | μ, σ²I) = −½ (D log 2πσ² + ‖x_n − μ‖² / σ²) for each row of X.
-  [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X) const {
-    const Eigen::VectorXd d2 = (X.rowwise() - p.mean.transpose()).rowwise().squaredNorm();
-    return (-0.5 * (log_normaliser(X.cols()) + d2.array() / variance)).matrix();
-  }
+  [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X) const;
 
   /// The statistics of one component from a chunk and its weights (scatter about the chunk's
   /// own weighted mean, so data far from the origin loses no precision).
-  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const {
-    stats_type s;
-    s.weight = w.sum();
-    if (!(s.weight > 0)) return stats_type{};
-    s.mean = (X.transpose() * w) / s.weight;
-    s.scatter = (X.rowwise() - s.mean.transpose()).rowwise().squaredNorm().dot(w);
-    return s;
-  }
+  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const;
 
   /// μ = m. Throws `numerical_error` for a component without mass (the mixture re-seeds such
   /// a component before it gets here, unless its policy is `raise`).
-  [[nodiscard]] params_type maximize(const stats_type& s) const {
-    if (!(s.weight > 0)) throw numerical_error("component has no mass to fit");
-    return {s.mean};
-  }
+  [[nodiscard]] params_type maximize(const stats_type& s) const;
 
   // ---- optional hooks -------------------------------------------------------------------
 
@@ -134,11 +109,7 @@ struct fixed_spherical_gaussian {
   void validate_data(matrix_ref) const { validate(); }
 
   /// Σ_n w_n log N(x_n | μ, σ²I) from statistics: −½ [W D log 2πσ² + (S + W ‖m − μ‖²) / σ²].
-  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const {
-    if (!(s.weight > 0)) return 0.0;
-    const double quad = s.scatter + s.weight * (s.mean - p.mean).squaredNorm();
-    return -0.5 * (s.weight * log_normaliser(p.mean.size()) + quad / variance);
-  }
+  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const;
 
   /// K·D: the means only (σ² is fixed).
   [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const {
@@ -146,57 +117,22 @@ struct fixed_spherical_gaussian {
   }
 
   /// One draw μ + σ z with z ~ N(0, I) (Boost.Random's portable normal distribution).
-  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const {
-    boost::random::normal_distribution<double> normal;
-    const double sd = std::sqrt(variance);
-    Eigen::VectorXd x(p.mean.size());
-    for (index d = 0; d < x.size(); ++d) x[d] = p.mean[d] + sd * normal(rng);
-    return x;
-  }
+  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const;
 
   /// out(n, k) = ‖x_n − μ_k‖² for all components, by one matrix product per chunk:
   /// ‖x − c‖² − 2 (x − c)·(μ − c) + ‖μ − c‖² about the chunk's mean row c, with the entries whose
   /// rounding-error bound that expansion cannot meet (clusters far apart, an outlier pulling c)
   /// recomputed directly (`scaled_squared_distances`).
-  void squared_distances_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
-    const index K = static_cast<index>(ps.size());
-    if (X.rows() == 0) return;
-    Eigen::MatrixXd M(X.cols(), K);
-    for (index k = 0; k < K; ++k) M.col(k) = ps[static_cast<std::size_t>(k)].mean;
-    scaled_squared_distances(X, M, Eigen::MatrixXd::Ones(1, K), out, variance);
-  }
+  void squared_distances_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const;
 
   /// out(n, k) = log N(x_n | μ_k, σ²I) for all components: `squared_distances_all`, scaled.
-  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
-    squared_distances_all(ps, X, out);
-    const double constant = -0.5 * log_normaliser(X.cols()),
-                 slope = -0.5 / variance;  // a product, not a division per entry
-    out.array() = constant + slope * out.array();
-  }
+  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_out out) const;
 
   /// stats[k] += the statistics of the chunk under weights W(·, k), for all k: rows shifted by
   /// the chunk mean c, in one pass per column that also collects each row's ‖x − c‖² and each
   /// column's spread, then one product Wᵀ[X − c, ‖x − c‖²] (`add_shifted_statistics` turns
   /// those sums into statistics, with their accuracy checks).
-  void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
-    if (X.rows() == 0) return;
-    const index D = X.cols();
-    const Eigen::RowVectorXd shift = column_mean(X);
-    Eigen::MatrixXd Y(X.rows(), D + 1);  // [x_n − c, ‖x_n − c‖²]
-    Eigen::RowVectorXd spread(D);
-    Y.col(D).setZero();
-    for (index d = 0; d < D; ++d) {
-      Y.col(d) = X.col(d).array() - shift[d];
-      spread[d] = Y.col(d).cwiseAbs().maxCoeff();
-      Y.col(D) += Y.col(d).cwiseAbs2();
-    }
-    const Eigen::MatrixXd sums = W.transpose() * Y;  // K×(D+1): Σ_n W_nk (x_n − c), Σ_n W_nk ‖x_n − c‖²
-    const Eigen::RowVectorXd mass = W.colwise().sum();
-    const double max_spread = spread.maxCoeff();
-    add_shifted_statistics(
-        X, [&](index) { return shift; }, [&](index) { return max_spread; }, sums, mass,
-        [&](index k) { return Eigen::VectorXd(W.col(k)); }, stats);
-  }
+  void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const;
 
   /// stats[k] += the statistics of the rows labelled k (the hard E-step's assignment under the
   /// components `ps`), each weighted by w_n: as `accumulate_all` with a one-hot W, but with the

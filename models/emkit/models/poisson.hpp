@@ -46,19 +46,7 @@ struct poisson_params {
 
   /// Builds the parameters from the rates, computing log λ and Σ λ. Throws `invalid_option`
   /// when a rate is not positive and finite (log 0 would make 0 · log λ a NaN).
-  static poisson_params from(Eigen::VectorXd rates) {
-    for (index d = 0; d < rates.size(); ++d) {
-      if (!(std::isfinite(rates[d]) && rates[d] > 0)) {
-        throw invalid_option(
-            detail::concat("poisson_params::from: rates(", d, ") = ", rates[d], ", expected a finite rate > 0"));
-      }
-    }
-    poisson_params p;
-    p.log_rates = rates.array().log().matrix();
-    p.rate_sum = rates.sum();
-    p.rates = std::move(rates);
-    return p;
-  }
+  static poisson_params from(Eigen::VectorXd rates);
 };
 
 namespace detail {
@@ -115,68 +103,18 @@ struct poisson_stats {
   [[nodiscard]] bool split() const { return large_weight.size() > 0; }
 
   /// Splits statistics of small counts only: every entry is small.
-  void make_split() {
-    if (split()) return;
-    const index D = counts.size();
-    small_counts = counts;
-    small_weight = Eigen::VectorXd::Constant(D, weight);
-    large_weight = large_mean = large_offset = large_deviance = Eigen::VectorXd::Zero(D);
-  }
+  void make_split();
 
   /// Σ w bd0(x, b) over the large entries of column d, for any b > 0 (log(a/b) as
   /// log1p((a − b)/b): a − b is exact when a ≈ b, and δ may be far from small after a merge).
-  [[nodiscard]] double large_deviance_about(index d, double b) const {
-    const double a = large_mean[d];
-    return large_deviance[d] +
-           large_weight[d] * (detail::poisson_bd0(a, b) + large_offset[d] * std::log1p((a - b) / b));
-  }
+  [[nodiscard]] double large_deviance_about(index d, double b) const;
 
   /// Adds the statistics of other rows; the empty (value-initialised) statistics are the identity.
-  poisson_stats& operator+=(const poisson_stats& o) {
-    if (o.counts.size() == 0) return *this;
-    if (counts.size() == 0) return *this = o;
-    if (o.split() && !split()) make_split();
-    if (split()) {
-      poisson_stats other = o;
-      other.make_split();
-      small_counts += other.small_counts;
-      small_weight += other.small_weight;
-      for (index d = 0; d < counts.size(); ++d) {
-        const double v1 = large_weight[d], v2 = other.large_weight[d];
-        if (!(v2 > 0)) continue;
-        if (!(v1 > 0)) {
-          large_weight[d] = v2, large_mean[d] = other.large_mean[d];
-          large_offset[d] = other.large_offset[d], large_deviance[d] = other.large_deviance[d];
-          continue;
-        }
-        // About this side's reference a: G += the other side's Σ w bd0(x, a), and the offsets
-        // pool as Σ w (x − a) = V₁δ₁ + V₂ (a₂ − a + δ₂).
-        const double a = large_mean[d];
-        large_deviance[d] += other.large_deviance_about(d, a);
-        large_offset[d] = (v1 * large_offset[d] + v2 * ((other.large_mean[d] - a) + other.large_offset[d])) / (v1 + v2);
-        large_weight[d] = v1 + v2;
-      }
-    }
-    weight += o.weight;
-    counts += o.counts;
-    log_factorials += o.log_factorials;
-    return *this;
-  }
+  poisson_stats& operator+=(const poisson_stats& o);
 
   /// The statistics of the same rows with every weight multiplied by a ≥ 0: the weights and
   /// weighted sums scale; the reference a_d and the offset δ_d (a ratio Σ w (x − a)/V) stay.
-  poisson_stats& operator*=(double a) {
-    weight *= a;
-    counts *= a;
-    log_factorials *= a;
-    if (split()) {
-      small_counts *= a;
-      small_weight *= a;
-      large_weight *= a;
-      large_deviance *= a;
-    }
-    return *this;
-  }
+  poisson_stats& operator*=(double a);
 };
 
 /// The Poisson family. Data are non-negative integer counts (`validate_data` rejects anything
@@ -196,10 +134,7 @@ struct poisson {
 
   /// log f(x | λ) of one count: the direct form up to `large_count`, the saddle-point form
   /// −h(x) − bd0(x, λ) beyond.
-  [[nodiscard]] static double log_pmf(double x, double lambda, double log_lambda) {
-    if (x > large_count) return -detail::poisson_stirling(x) - detail::poisson_bd0(x, lambda);
-    return x * log_lambda - lambda - log_factorial(x);
-  }
+  [[nodiscard]] static double log_pmf(double x, double lambda, double log_lambda);
 
   /// Throws `invalid_option` unless `rate_floor` is finite and > 0.
   void validate() const {
@@ -209,16 +144,7 @@ struct poisson {
 
   /// log Γ(x + 1) = log x!; counts below 1024 read a table of `emkit::math::lgamma` values
   /// (the same numbers, without re-evaluating Γ in the per-iteration statistics).
-  [[nodiscard]] static double log_factorial(double x) {
-    static const std::array<double, 1024> table = [] {
-      std::array<double, 1024> t{};
-      for (std::size_t i = 0; i < t.size(); ++i) t[i] = math::lgamma(static_cast<double>(i) + 1.0);
-      return t;
-    }();
-    if (x >= 0 && x < static_cast<double>(table.size()) && x == std::floor(x))
-      return table[static_cast<std::size_t>(x)];
-    return math::lgamma(x + 1.0);
-  }
+  [[nodiscard]] static double log_factorial(double x);
 
   /// log f(x_n | λ) for each row of X.
   [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X) const {
@@ -226,19 +152,11 @@ struct poisson {
   }
 
   /// The statistics of one component from a chunk and its weights.
-  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const {
-    stats_type s;
-    accumulate_all(X, prepare(X), w, std::span<stats_type>(&s, 1));
-    return s;
-  }
+  [[nodiscard]] stats_type accumulate(matrix_ref X, vector_ref w) const;
 
   /// λ_d = max(S_d / W, rate_floor). Throws `numerical_error` when W is not positive,
   /// `invalid_option` when the floor is invalid.
-  [[nodiscard]] params_type maximize(const stats_type& s) const {
-    validate();
-    if (!(s.weight > 0)) throw numerical_error("component has no mass to fit");
-    return params_type::from((s.counts / s.weight).cwiseMax(rate_floor));
-  }
+  [[nodiscard]] params_type maximize(const stats_type& s) const;
 
   // ---- optional hooks -------------------------------------------------------------------
 
@@ -257,41 +175,15 @@ struct poisson {
   }
 
   /// The data-only cache: an N×1 column of c_n = Σ_d log Γ(x_nd + 1).
-  [[nodiscard]] Eigen::MatrixXd prepare(matrix_ref X) const {
-    Eigen::MatrixXd c(X.rows(), 1);
-    for (index n = 0; n < X.rows(); ++n) {
-      double sum = 0.0;
-      for (index d = 0; d < X.cols(); ++d) sum += log_factorial(X(n, d));
-      c(n, 0) = sum;
-    }
-    return c;
-  }
+  [[nodiscard]] Eigen::MatrixXd prepare(matrix_ref X) const;
 
   /// log f(x_n | λ) = x_n · log λ − Σ λ − c_n, given the rows' cache c = prepare(X); rows with
   /// a large count are summed term by term (`log_pmf`).
-  [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X, matrix_ref cache) const {
-    Eigen::VectorXd out = X * p.log_rates;
-    out.array() -= p.rate_sum;
-    out -= cache.col(0);
-    recompute_large_rows(std::span<const params_type>(&p, 1), X, out);
-    return out;
-  }
+  [[nodiscard]] Eigen::VectorXd log_density(const params_type& p, matrix_ref X, matrix_ref cache) const;
 
   /// out(n, k) = log f(x_n | λ_k) for all components: one matrix product X · log Λᵀ, then the
   /// constants Σ λ_k per column and the cache c_n per row.
-  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_ref cache, matrix_out out) const {
-    const index K = static_cast<index>(ps.size());
-    Eigen::MatrixXd log_rates(X.cols(), K);
-    Eigen::RowVectorXd rate_sums(K);
-    for (index k = 0; k < K; ++k) {
-      log_rates.col(k) = ps[k].log_rates;
-      rate_sums[k] = ps[k].rate_sum;
-    }
-    out.noalias() = X * log_rates;
-    out.rowwise() -= rate_sums;
-    out.colwise() -= cache.col(0);
-    recompute_large_rows(ps, X, out);
-  }
+  void log_density_all(std::span<const params_type> ps, matrix_ref X, matrix_ref cache, matrix_out out) const;
 
   /// stats[k] += the statistics of the chunk under weights W(·, k), for all k.
   void accumulate_all(matrix_ref X, matrix_ref W, std::span<stats_type> stats) const {
@@ -301,86 +193,17 @@ struct poisson {
   /// The same with the rows' cache c = prepare(X): S = Wᵀ X as one matrix product, C = Wᵀ c.
   /// A chunk with large counts also splits each column's small and large entries (see
   /// `poisson_stats`).
-  void accumulate_all(matrix_ref X, matrix_ref cache, matrix_ref W, std::span<stats_type> stats) const {
-    const Eigen::MatrixXd counts = W.transpose() * X;  // K×D
-    const Eigen::RowVectorXd mass = W.colwise().sum();
-    // One vectorised pass decides; the split is built only for a chunk with large counts.
-    const bool any_large = X.rows() > 0 && X.maxCoeff() > large_count;
-    const Eigen::ArrayXXd large =
-        any_large ? Eigen::ArrayXXd((X.array() > large_count).cast<double>()) : Eigen::ArrayXXd();
-    Eigen::VectorXd c = cache.col(0);
-    Eigen::MatrixXd small_counts, small_weight, large_weight, large_mean;
-    if (any_large) {
-      for (index n = 0; n < X.rows(); ++n) {
-        if (!(large.row(n) > 0).any()) continue;
-        c[n] = 0.0;  // log Γ(x + 1) of the small counts only
-        for (index d = 0; d < X.cols(); ++d)
-          if (large(n, d) == 0) c[n] += log_factorial(X(n, d));
-      }
-      small_counts = W.transpose() * (X.array() * (1.0 - large)).matrix();
-      small_weight = W.transpose() * (1.0 - large).matrix();
-      large_weight = W.transpose() * large.matrix();
-      large_mean = (W.transpose() * (X.array() * large).matrix()).cwiseQuotient(large_weight.cwiseMax(1e-300));
-    }
-    const Eigen::VectorXd log_factorials = W.transpose() * c;
-    for (index k = 0; k < W.cols(); ++k) {
-      stats_type s;
-      s.weight = mass[k];
-      s.counts = counts.row(k).transpose();
-      s.log_factorials = log_factorials[k];
-      if (any_large) {
-        s.small_counts = small_counts.row(k).transpose();
-        s.small_weight = small_weight.row(k).transpose();
-        s.large_weight = large_weight.row(k).transpose();
-        s.large_mean = large_mean.row(k).transpose();
-        s.large_offset = s.large_deviance = Eigen::VectorXd::Zero(X.cols());
-        for (index d = 0; d < X.cols(); ++d) {
-          if (!(s.large_weight[d] > 0)) {
-            s.large_mean[d] = 0.0;
-            continue;
-          }
-          const double a = s.large_mean[d];
-          for (index n = 0; n < X.rows(); ++n) {
-            if (large(n, d) == 0 || !(W(n, k) > 0)) continue;
-            s.large_offset[d] += W(n, k) * (X(n, d) - a);
-            s.large_deviance[d] += W(n, k) * (detail::poisson_stirling(X(n, d)) + detail::poisson_bd0(X(n, d), a));
-          }
-          s.large_offset[d] /= s.large_weight[d];
-        }
-      }
-      stats[static_cast<std::size_t>(k)] += s;
-    }
-  }
+  void accumulate_all(matrix_ref X, matrix_ref cache, matrix_ref W, std::span<stats_type> stats) const;
 
   /// Σ_n w_n log f(x_n | λ) from statistics: S · log λ − W Σ λ − C.
-  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const {
-    if (s.counts.size() == 0) return 0.0;
-    if (!s.split()) return s.counts.dot(p.log_rates) - s.weight * p.rate_sum - s.log_factorials;
-    double q = s.small_counts.dot(p.log_rates) - s.small_weight.dot(p.rates) - s.log_factorials;
-    for (index d = 0; d < s.counts.size(); ++d)
-      if (s.large_weight[d] > 0) q -= s.large_deviance_about(d, p.rates[d]);
-    return q;
-  }
+  [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const;
 
   /// Rows of X with a count above `large_count`: out(n, k) = Σ_d log_pmf(x_nd, λ_kd), term by
   /// term, replacing the matrix-product value that cancels there.
-  void recompute_large_rows(std::span<const params_type> ps, matrix_ref X, matrix_out out) const {
-    if (X.rows() == 0 || !(X.maxCoeff() > large_count)) return;
-    for (index n = 0; n < X.rows(); ++n) {
-      if (!(X.row(n).array() > large_count).any()) continue;
-      for (index k = 0; k < static_cast<index>(ps.size()); ++k) {
-        double sum = 0.0;
-        for (index d = 0; d < X.cols(); ++d) sum += log_pmf(X(n, d), ps[k].rates[d], ps[k].log_rates[d]);
-        out(n, k) = sum;
-      }
-    }
-  }
+  void recompute_large_rows(std::span<const params_type> ps, matrix_ref X, matrix_out out) const;
 
   /// K·D rates.
-  [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const {
-    const std::size_t D = ps.empty() ? 0 : static_cast<std::size_t>(ps.front().rates.size());
-    return ps.size() * D;
-  }
+  [[nodiscard]] std::size_t num_free_parameters(std::span<const params_type> ps) const;
 
   /// How many rates are at (or below) `rate_floor`.
   [[nodiscard]] index floors_applied(const params_type& p) const {
@@ -388,14 +211,7 @@ struct poisson {
   }
 
   /// One draw: x_d ~ Poisson(λ_d) independently (Boost.Random's portable Poisson distribution).
-  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const {
-    Eigen::VectorXd x(p.rates.size());
-    for (index d = 0; d < x.size(); ++d) {
-      boost::random::poisson_distribution<std::int64_t, double> draw(p.rates[d]);
-      x[d] = static_cast<double>(draw(rng));
-    }
-    return x;
-  }
+  [[nodiscard]] Eigen::VectorXd sample(const params_type& p, random_engine& rng) const;
 };
 
 }  // namespace emkit

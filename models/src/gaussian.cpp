@@ -33,8 +33,8 @@ gaussian_params gaussian_params::from(Eigen::VectorXd mean, Eigen::MatrixXd cova
 }
 
 gaussian_params gaussian_params::from_variances(Eigen::VectorXd mean, const Eigen::VectorXd& variances) {
-  check_shape(variances.size() == mean.size(), "gaussian_params::from_variances", "variances.size()",
-              variances.size(), "the mean's size " + std::to_string(mean.size()));
+  check_shape(variances.size() == mean.size(), "gaussian_params::from_variances", "variances.size()", variances.size(),
+              "the mean's size " + std::to_string(mean.size()));
   if (!(variances.array() > 0).all() || !variances.allFinite())
     throw numerical_error(detail::concat("covariance is not positive definite (smallest variance ",
                                          variances.minCoeff(), "); increase reg_covar"));
@@ -304,8 +304,8 @@ double gaussian::expected_log_density(const gaussian::stats_type& s, const gauss
   double quad;
   if (p.is_diagonal) {
     const Eigen::ArrayXd prec = p.precision_cholesky.diagonal().array().square();
-    const Eigen::ArrayXd sdiag = s.scatter.cols() == 1 ? Eigen::ArrayXd(s.scatter.col(0).array())
-                                                       : Eigen::ArrayXd(s.scatter.diagonal().array());
+    const Eigen::ArrayXd sdiag =
+        s.scatter.cols() == 1 ? Eigen::ArrayXd(s.scatter.col(0).array()) : Eigen::ArrayXd(s.scatter.diagonal().array());
     quad = (prec * (sdiag + s.weight * delta.array().square())).sum();
   } else {
     const Eigen::MatrixXd& P = p.precision_cholesky;

@@ -5,7 +5,6 @@
 
 namespace emkit {
 
-
 fixed_spherical_gaussian_stats& fixed_spherical_gaussian_stats::operator+=(const fixed_spherical_gaussian_stats& o) {
   if (o.weight == 0.0) return *this;
   if (weight == 0.0) return *this = o;
@@ -22,7 +21,8 @@ fixed_spherical_gaussian_stats& fixed_spherical_gaussian_stats::operator*=(doubl
   return *this;
 }
 
-Eigen::VectorXd fixed_spherical_gaussian::log_density(const fixed_spherical_gaussian::params_type& p, matrix_ref X) const {
+Eigen::VectorXd fixed_spherical_gaussian::log_density(const fixed_spherical_gaussian::params_type& p,
+                                                      matrix_ref X) const {
   const Eigen::VectorXd d2 = (X.rowwise() - p.mean.transpose()).rowwise().squaredNorm();
   return (-0.5 * (log_normaliser(X.cols()) + d2.array() / variance)).matrix();
 }
@@ -36,18 +36,21 @@ fixed_spherical_gaussian::stats_type fixed_spherical_gaussian::accumulate(matrix
   return s;
 }
 
-fixed_spherical_gaussian::params_type fixed_spherical_gaussian::maximize(const fixed_spherical_gaussian::stats_type& s) const {
+fixed_spherical_gaussian::params_type fixed_spherical_gaussian::maximize(
+    const fixed_spherical_gaussian::stats_type& s) const {
   if (!(s.weight > 0)) throw numerical_error("component has no mass to fit");
   return {s.mean};
 }
 
-double fixed_spherical_gaussian::expected_log_density(const fixed_spherical_gaussian::stats_type& s, const fixed_spherical_gaussian::params_type& p) const {
+double fixed_spherical_gaussian::expected_log_density(const fixed_spherical_gaussian::stats_type& s,
+                                                      const fixed_spherical_gaussian::params_type& p) const {
   if (!(s.weight > 0)) return 0.0;
   const double quad = s.scatter + s.weight * (s.mean - p.mean).squaredNorm();
   return -0.5 * (s.weight * log_normaliser(p.mean.size()) + quad / variance);
 }
 
-Eigen::VectorXd fixed_spherical_gaussian::sample(const fixed_spherical_gaussian::params_type& p, random_engine& rng) const {
+Eigen::VectorXd fixed_spherical_gaussian::sample(const fixed_spherical_gaussian::params_type& p,
+                                                 random_engine& rng) const {
   boost::random::normal_distribution<double> normal;
   const double sd = std::sqrt(variance);
   Eigen::VectorXd x(p.mean.size());
@@ -55,7 +58,8 @@ Eigen::VectorXd fixed_spherical_gaussian::sample(const fixed_spherical_gaussian:
   return x;
 }
 
-void fixed_spherical_gaussian::squared_distances_all(std::span<const fixed_spherical_gaussian::params_type> ps, matrix_ref X, matrix_out out) const {
+void fixed_spherical_gaussian::squared_distances_all(std::span<const fixed_spherical_gaussian::params_type> ps,
+                                                     matrix_ref X, matrix_out out) const {
   const index K = static_cast<index>(ps.size());
   if (X.rows() == 0) return;
   Eigen::MatrixXd M(X.cols(), K);
@@ -63,14 +67,16 @@ void fixed_spherical_gaussian::squared_distances_all(std::span<const fixed_spher
   scaled_squared_distances(X, M, Eigen::MatrixXd::Ones(1, K), out, variance);
 }
 
-void fixed_spherical_gaussian::log_density_all(std::span<const fixed_spherical_gaussian::params_type> ps, matrix_ref X, matrix_out out) const {
+void fixed_spherical_gaussian::log_density_all(std::span<const fixed_spherical_gaussian::params_type> ps, matrix_ref X,
+                                               matrix_out out) const {
   squared_distances_all(ps, X, out);
   const double constant = -0.5 * log_normaliser(X.cols()),
                slope = -0.5 / variance;  // a product, not a division per entry
   out.array() = constant + slope * out.array();
 }
 
-void fixed_spherical_gaussian::accumulate_all(matrix_ref X, matrix_ref W, std::span<fixed_spherical_gaussian::stats_type> stats) const {
+void fixed_spherical_gaussian::accumulate_all(matrix_ref X, matrix_ref W,
+                                              std::span<fixed_spherical_gaussian::stats_type> stats) const {
   if (X.rows() == 0) return;
   const index D = X.cols();
   const Eigen::RowVectorXd shift = column_mean(X);

@@ -29,8 +29,7 @@ void poisson_stats::make_split() {
 
 double poisson_stats::large_deviance_about(index d, double b) const {
   const double a = large_mean[d];
-  return large_deviance[d] +
-         large_weight[d] * (detail::poisson_bd0(a, b) + large_offset[d] * std::log1p((a - b) / b));
+  return large_deviance[d] + large_weight[d] * (detail::poisson_bd0(a, b) + large_offset[d] * std::log1p((a - b) / b));
 }
 
 poisson_stats& poisson_stats::operator+=(const poisson_stats& o) {
@@ -88,8 +87,7 @@ double poisson::log_factorial(double x) {
     for (std::size_t i = 0; i < t.size(); ++i) t[i] = math::lgamma(static_cast<double>(i) + 1.0);
     return t;
   }();
-  if (x >= 0 && x < static_cast<double>(table.size()) && x == std::floor(x))
-    return table[static_cast<std::size_t>(x)];
+  if (x >= 0 && x < static_cast<double>(table.size()) && x == std::floor(x)) return table[static_cast<std::size_t>(x)];
   return math::lgamma(x + 1.0);
 }
 
@@ -123,7 +121,8 @@ Eigen::VectorXd poisson::log_density(const poisson::params_type& p, matrix_ref X
   return out;
 }
 
-void poisson::log_density_all(std::span<const poisson::params_type> ps, matrix_ref X, matrix_ref cache, matrix_out out) const {
+void poisson::log_density_all(std::span<const poisson::params_type> ps, matrix_ref X, matrix_ref cache,
+                              matrix_out out) const {
   const index K = static_cast<index>(ps.size());
   Eigen::MatrixXd log_rates(X.cols(), K);
   Eigen::RowVectorXd rate_sums(K);

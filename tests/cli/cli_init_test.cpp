@@ -9,15 +9,16 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <Eigen/Core>
 #include <nlohmann/json.hpp>
+
+#include <emkit/framework/io/csv.hpp>
 
 #include "../support/cli_harness.hpp"
 
@@ -36,22 +37,6 @@ using ::testing::HasSubstr;
 using json = nlohmann::json;
 
 std::string faithful() { return std::string(EMKIT_DATA_DIR) + "/faithful.csv"; }
-
-/// The rows of faithful.csv (after its header), parsed here.
-std::vector<std::vector<double>> faithful_rows() {
-  std::ifstream in(faithful());
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::vector<double>> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> row;
-    std::stringstream fields(line);
-    for (std::string field; std::getline(fields, field, ',');) row.push_back(std::stod(field));
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 class CliInitTest : public scratch_dir_test {
  protected:
@@ -90,33 +75,32 @@ class CliInitTest : public scratch_dir_test {
 TEST_F(CliInitTest, LabelsStartFromTheMeansAndSharesOfTheirGroups) {
   ASSERT_NO_FATAL_FAILURE(fit_and_label("first.json"));
   // Labels of our own, not the fit's: rows alternate between the components.
-  const std::vector<std::vector<double>> rows = faithful_rows();
+  const Eigen::MatrixXd X = emkit::io::read_csv(faithful()).values;
   std::string text = "label\n";
-  for (std::size_t n = 0; n < rows.size(); ++n) text += std::to_string(n % 3 == 0 ? 1 : 0) + "\n";
-  write_text(path("own.csv"), text);
-  std::vector<double> share(2, 0.0), sum0(2, 0.0), sum1(2, 0.0);
-  for (std::size_t n = 0; n < rows.size(); ++n) {
-    const std::size_t k = n % 3 == 0 ? 1 : 0;
+  Eigen::Vector2d share = Eigen::Vector2d::Zero();
+  Eigen::Matrix2d sums = Eigen::Matrix2d::Zero();  // row k: the sum of the rows labelled k
+  for (Eigen::Index n = 0; n < X.rows(); ++n) {
+    const int k = n % 3 == 0 ? 1 : 0;
+    text += std::to_string(k) + "\n";
     share[k] += 1;
-    sum0[k] += rows[n][0];
-    sum1[k] += rows[n][1];
+    sums.row(k) += X.row(n);
   }
+  write_text(path("own.csv"), text);
   const run_result r =
       run({"fit", faithful(), "-k", "2", "--init-labels", path("own.csv"), "--max-iter", "0", "-o", path("m.json")});
   ASSERT_EQ(r.status, 0) << r.err;
   const json m = model("m.json");
   EXPECT_EQ(m["init"], "given-labels");
   EXPECT_EQ(m["init_labels_file"], path("own.csv"));
-  for (std::size_t k = 0; k < 2; ++k) {
-    EXPECT_NEAR(m["weights"][k].get<double>(), share[k] / static_cast<double>(rows.size()), 1e-15);
-    EXPECT_NEAR(m["means"][k][0].get<double>(), sum0[k] / share[k], 1e-12);
-    EXPECT_NEAR(m["means"][k][1].get<double>(), sum1[k] / share[k], 1e-12);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_NEAR(m["weights"][k].get<double>(), share[k] / static_cast<double>(X.rows()), 1e-15);
+    for (int d = 0; d < 2; ++d) EXPECT_NEAR(m["means"][k][d].get<double>(), sums(k, d) / share[k], 1e-12);
   }
 
   // `emkit predict`'s own labels are read back, streamed or not, to the same model.
   for (const char* stream : {"", "--stream"}) {
-    std::vector<std::string> args{"fit", faithful(), "-k", "2", "--init-labels", path("labels.csv"),
-                                  "-o",  path(std::string("p") + stream + ".json")};
+    std::vector<std::string> args{"fit",           faithful(),         "-k", "2",
+                                  "--init-labels", path("labels.csv"), "-o", path(std::string("p") + stream + ".json")};
     if (*stream) args.emplace_back(stream);
     const run_result again = run(args);
     ASSERT_EQ(again.status, 0) << again.err;
@@ -168,7 +152,8 @@ TEST_F(CliInitTest, BadLabelsAndMismatchedModelsAreNamedAndWriteNothing) {
   };
   std::string labels = read_text(path("labels.csv"));
   write_text(path("short.csv"), labels.substr(0, labels.rfind('\n', labels.size() - 2) + 1));
-  expect_error({"-k", "2", "--init-labels", path("short.csv")}, "short.csv: has 271 labels, but " + faithful() + " has 272 rows");
+  expect_error({"-k", "2", "--init-labels", path("short.csv")},
+               "short.csv: has 271 labels, but " + faithful() + " has 272 rows");
   write_text(path("bad.csv"), "label\n0\n1\n2\n" + labels.substr(6));
   expect_error({"-k", "2", "--init-labels", path("bad.csv")}, "bad.csv: line 4: 2 is not a component in 0..1 (K = 2)");
   write_text(path("half.csv"), "0.5\n" + labels.substr(2));

@@ -14,8 +14,8 @@
 
 namespace {
 
-using ::testing::HasSubstr;
 using emkit::reliability::message_of;
+using ::testing::HasSubstr;
 using gmm = emkit::mixture<emkit::gaussian>;
 
 /// The weighted share and mean of the rows of each group, directly: what one M-step of a

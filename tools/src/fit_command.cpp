@@ -178,8 +178,8 @@ void validate_online_args(const fit_args& a) {
 /// Checks, before reading or fitting anything, that the outputs can be written and would
 /// not overwrite an input or each other, and that standard input is read at most once.
 void check_fit_files(const fit_args& a) {
-  const int stdin_uses = (a.data == "-") + (a.weights == "-") + (a.init_means == "-") + (a.init_labels == "-") +
-                         (a.init_model == "-");
+  const int stdin_uses =
+      (a.data == "-") + (a.weights == "-") + (a.init_means == "-") + (a.init_labels == "-") + (a.init_model == "-");
   if (stdin_uses > 1)
     throw usage_error(
         "standard input ('-') can be read by only one of DATA, --weights, --init-means, --init-labels, --init-model");
@@ -389,10 +389,10 @@ void run_fit_command(const fit_args& a, std::ostream& out, const family_list& fa
   how.data_file = a.data;
   how.columns = header;
   if (!a.weights.empty()) how.weights_file = a.weights;
-  how.init = !a.init_means.empty() ? "given-means"
+  how.init = !a.init_means.empty()    ? "given-means"
              : !a.init_labels.empty() ? "given-labels"
-             : start                   ? "given-model"
-                                       : a.init;
+             : start                  ? "given-model"
+                                      : a.init;
   if (!a.init_means.empty()) how.init_means_file = a.init_means;
   if (!a.init_labels.empty()) how.init_labels_file = a.init_labels;
   if (start) how.init_model_file = a.init_model;

@@ -129,7 +129,6 @@ struct gaussian {
   /// −½ [W (D log 2π + log det Σ) + tr(Σ⁻¹ S) + W (m − μ)ᵀ Σ⁻¹ (m − μ)].
   [[nodiscard]] double expected_log_density(const stats_type& s, const params_type& p) const;
 
-
   /// How many variances Σ_dd are at most 2·reg_covar, i.e. mostly regularisation: the data's
   /// own spread there is at most reg_covar (a constant column, a component on one point, or
   /// data on a scale below √reg_covar). 0 when reg_covar = 0.

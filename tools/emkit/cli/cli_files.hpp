@@ -238,8 +238,9 @@ struct stream_file {
   const io::table& t = f.table;
   const std::string name = display_name(path);
   if (t.values.cols() != 1) {
-    throw data_error(detail::concat(name, ": has ", counted(t.values.cols(), "column"), ", expected a single column of ",
-                                    noun, "s (one per row of ", display_name(data_path), ")"));
+    throw data_error(detail::concat(name, ": has ", counted(t.values.cols(), "column"),
+                                    ", expected a single column of ", noun, "s (one per row of ",
+                                    display_name(data_path), ")"));
   }
   if (t.values.rows() != rows) {
     throw data_error(detail::concat(name, ": has ", counted(t.values.rows(), noun), ", but ", display_name(data_path),
@@ -252,10 +253,10 @@ struct stream_file {
 /// predict` writes), from the single-column CSV file `path`. Throws `data_error` as
 /// `read_per_row_column`, and naming the line of a label that is not an integer in [0, K).
 [[nodiscard]] inline std::shared_ptr<const Eigen::VectorX<index>> read_labels(const std::string& path,
-                                                                             const std::string& data_path, index rows,
-                                                                             index K) {
+                                                                              const std::string& data_path, index rows,
+                                                                              index K) {
   const data_file f = read_per_row_column(path, data_path, rows, "label");
-  const Eigen::VectorXd& v = f.table.values.col(0);
+  const auto v = f.table.values.col(0);
   auto labels = std::make_shared<Eigen::VectorX<index>>(rows);
   for (index n = 0; n < rows; ++n) {
     if (!(v[n] >= 0 && v[n] < static_cast<double>(K) && v[n] == std::floor(v[n]))) {

@@ -46,34 +46,34 @@ namespace emkit::cli {
 
 namespace family_detail {
 
-/// The initialisation policies the command line offers that give first responsibilities; the
-/// fitter takes the policy as a template parameter, so the choice made at run time is
-/// dispatched by `std::visit`.
-using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsibility_init, given_means, given_labels>;
+/// The initialisation policies the command line offers: those that give first responsibilities,
+/// and given parameters θ (--init-model, a warm start). The fitter takes the policy as a
+/// template parameter, so the choice made at run time is dispatched by `std::visit`.
+template <class Params>
+using init_policy = std::variant<kmeans_plus_plus, random_rows, random_responsibility_init, given_means, given_labels,
+                                 given_parameters<Params>>;
 
-/// The initialisation chosen at run time as one policy, or starting parameters (--init-model):
-/// each call goes to the chosen one, so the fitter is instantiated once for all of them rather
-/// than once per policy (most of a family's compile time), with the same results.
+/// The initialisation chosen at run time as one policy: each call goes to the chosen one, so
+/// the fitter is instantiated once for all of them rather than once per policy (most of a
+/// family's compile time), with the same results.
 template <class Params>
 struct chosen_init {
-  init_policy policy;
-  std::optional<Params> start;  ///< a warm start, instead of `policy`
+  init_policy<Params> policy;
 
   using result = std::variant<initial_assignment, starting_parameters<Params>>;
 
   [[nodiscard]] result initialize(matrix_ref X, vector_ref w, index K, random_engine& rng) const {
-    if (start) return starting_parameters<Params>{*start};
-    return std::visit([&](const auto& p) { return initial_assignment(p.initialize(X, w, K, rng)); }, policy);
+    return std::visit([&](const auto& p) { return result(p.initialize(X, w, K, rng)); }, policy);
   }
   template <class Pass>
   [[nodiscard]] result initialize(const Pass& pass, index K, random_engine& rng) const {
-    if (start) return starting_parameters<Params>{*start};
-    return std::visit([&](const auto& p) { return initial_assignment(p.initialize(pass, K, rng)); }, policy);
+    return std::visit([&](const auto& p) { return result(p.initialize(pass, K, rng)); }, policy);
   }
 };
 
 /// The policy of a request: its means or labels, or kmeans++, random, random-resp.
-[[nodiscard]] inline init_policy make_init_policy(const fit_request& q) {
+template <class Params>
+[[nodiscard]] init_policy<Params> make_init_policy(const fit_request& q) {
   if (q.init_means) return given_means{*q.init_means};
   if (q.init_labels) return given_labels{q.init_labels};
   if (q.init == "kmeans++") return kmeans_plus_plus{};
@@ -228,12 +228,11 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
       throw usage_error("--init-model: the model file is of another family than " + display_name(name()));
     model_type model = start != nullptr ? start->value().model : desc_.make_model(values);
     model.empty_components = family_detail::parse_empty_component(q.empty_component);
+    using params_type = typename model_type::params_type;
     init_type init;
-    if (start != nullptr) {
-      init.start = start->value().params;
-    } else {
-      init.policy = family_detail::make_init_policy(q);
-    }
+    init.policy = start != nullptr
+                      ? family_detail::init_policy<params_type>(given_parameters<params_type>{start->value().params})
+                      : family_detail::make_init_policy<params_type>(q);
     fit_result<typename model_type::params_type> r;
     if (q.stream != nullptr) {
       r = translated(model, *q.stream,
@@ -290,8 +289,7 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     return f;
   }
 
-  fit_result<typename model_type::params_type> fit_memory(const model_type& model,
-                                                          const init_type& init,
+  fit_result<typename model_type::params_type> fit_memory(const model_type& model, const init_type& init,
                                                           const fit_request& q) const {
     return make_fitter(init, q).fit(model, q.table->table.values, q.K, q.weights);
   }
@@ -312,15 +310,13 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     }
   }
 
-  fit_result<typename model_type::params_type> fit_stream(const model_type& model,
-                                                          const init_type& init,
+  fit_result<typename model_type::params_type> fit_stream(const model_type& model, const init_type& init,
                                                           const fit_request& q) const {
     return std::visit([&](const auto& source) { return make_fitter(init, q).fit(model, source, q.K); },
                       q.stream->source);
   }
 
-  fit_result<typename model_type::params_type> fit_online(const model_type& model,
-                                                          const init_type& init,
+  fit_result<typename model_type::params_type> fit_online(const model_type& model, const init_type& init,
                                                           const fit_request& q) const {
     if constexpr (!ScalableStats<typename model_type::component_stats>) {
       (void)model, (void)init, (void)q;
@@ -331,8 +327,7 @@ class kind_of final : public model_kind, public std::enable_shared_from_this<kin
     }
   }
 
-  fit_result<typename model_type::params_type> fit_online_scalable(const model_type& model,
-                                                                   const init_type& init,
+  fit_result<typename model_type::params_type> fit_online_scalable(const model_type& model, const init_type& init,
                                                                    const fit_request& q) const {
     const fit_request::online_settings& s = *q.online;
     online_options o;

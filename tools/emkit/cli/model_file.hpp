@@ -42,7 +42,7 @@ struct fit_provenance {
   std::string data_file;                    ///< as given ("-" for standard input)
   std::vector<std::string> columns;         ///< the data's header; empty when it had none
   std::optional<std::string> weights_file;  ///< --weights, if given
-  std::string init;  ///< kmeans++, random, random-resp, given-means, given-labels or given-model
+  std::string init;                         ///< kmeans++, random, random-resp, given-means, given-labels or given-model
   std::optional<std::string> init_means_file;
   std::optional<std::string> init_labels_file;  ///< written only when given
   std::optional<std::string> init_model_file;   ///< written only when given

@@ -155,8 +155,8 @@ struct fitter {
 
   template <class M, class Reader, class First>
   fit_result<typename M::params_type> run_restart(const M& model, const Reader& reader, index K,
-                                                  const row_blocks& blocks, const First& first,
-                                                  int restart, std::vector<warning>& warnings,
+                                                  const row_blocks& blocks, const First& first, int restart,
+                                                  std::vector<warning>& warnings,
                                                   std::vector<violation>& violations) const {
     using clock = std::chrono::steady_clock;
     constexpr bool hard = E::is_hard;
@@ -167,7 +167,9 @@ struct fitter {
     // θ_0: given, or one M-step from the policy's first responsibilities.
     typename M::params_type theta = visit_start(
         first,
-        [&](const auto& rule) { return model.m_step(detail::init_pass(execution, model, reader, K, blocks, rule), events); },
+        [&](const auto& rule) {
+          return model.m_step(detail::init_pass(execution, model, reader, K, blocks, rule), events);
+        },
         [&](const typename M::params_type& start) { return detail::checked_start(model, start, K, "fit"); });
     pass_type<M> pass = e_pass(model, theta, reader, model.num_components(theta), blocks);
     double prior = model.log_prior(theta);

@@ -315,10 +315,10 @@ struct online_fitter {
           },
           [&](const typename M::params_type& start) {
             typename M::params_type th = detail::checked_start(model, start, K, "online_fitter::fit");
-            acc_type stats = detail::e_pass(estep, execution, model, th, reader, K,
-                                            row_blocks::for_fit(n_init, options.chunk_rows, D, K), 0,
-                                            "online_fitter::fit")
-                                 .stats;
+            acc_type stats =
+                detail::e_pass(estep, execution, model, th, reader, K,
+                               row_blocks::for_fit(n_init, options.chunk_rows, D, K), 0, "online_fitter::fit")
+                    .stats;
             return std::pair{std::move(th), std::move(stats)};
           });
     });

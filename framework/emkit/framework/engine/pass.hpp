@@ -19,9 +19,9 @@
 #include <emkit/framework/data/chunk_buffer.hpp>
 #include <emkit/framework/data/chunk_pass.hpp>
 #include <emkit/framework/data/data_source.hpp>
-#include <emkit/framework/error.hpp>
 #include <emkit/framework/engine/check_log_joint.hpp>
 #include <emkit/framework/engine/estep_totals.hpp>
+#include <emkit/framework/error.hpp>
 #include <emkit/framework/execution/processes.hpp>
 #include <emkit/framework/execution/reflect.hpp>
 #include <emkit/framework/execution/row_blocks.hpp>

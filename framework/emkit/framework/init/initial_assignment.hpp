@@ -12,14 +12,11 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <string>
 #include <type_traits>
-#include <utility>
 #include <variant>
 
 #include <Eigen/Core>
 
-#include <emkit/framework/error.hpp>
 #include <emkit/framework/execution/row_blocks.hpp>
 #include <emkit/framework/numeric/random.hpp>
 #include <emkit/framework/types.hpp>
@@ -113,8 +110,8 @@ inline constexpr bool always_false = false;
 
 /// Fills R (rows × K) with the first responsibilities of `rule` for the chunk X = rows [range).
 template <class Rule>
-  requires detail::is_rule<Rule>::value
-void initial_responsibilities(const Rule& rule, matrix_ref X, row_range range, matrix_out R) {
+requires detail::is_rule<Rule>::value void initial_responsibilities(const Rule& rule, matrix_ref X, row_range range,
+                                                                    matrix_out R) {
   if constexpr (detail::is_variant<Rule>::value) {
     std::visit([&](const auto& r) { initial_responsibilities(r, X, range, R); }, rule);
   } else {

@@ -297,7 +297,8 @@ struct given_labels {
   std::shared_ptr<const Eigen::VectorX<index>> labels;
 
   given_labels() = default;
-  explicit given_labels(Eigen::VectorX<index> l) : labels(std::make_shared<const Eigen::VectorX<index>>(std::move(l))) {}
+  explicit given_labels(Eigen::VectorX<index> l)
+      : labels(std::make_shared<const Eigen::VectorX<index>>(std::move(l))) {}
   explicit given_labels(std::shared_ptr<const Eigen::VectorX<index>> l) : labels(std::move(l)) {}
 
   [[nodiscard]] initial_assignment initialize(matrix_ref X, vector_ref, index K, random_engine&) const {
@@ -312,7 +313,7 @@ struct given_labels {
 
  private:
   /// Throws `invalid_option` naming the first label outside [0, K) among the first `rows`, and
-  /// `invalid_shape` when there are fewer labels than rows (the online fitter's initialisation
+  /// `shape_error` when there are fewer labels than rows (the online fitter's initialisation
   /// reads its first init_rows only, so more labels than rows are allowed).
   [[nodiscard]] initial_assignment labels_for(index rows, index K) const {
     check_option(labels != nullptr, "given_labels", "labels", "none", "one label per row");
@@ -320,8 +321,10 @@ struct given_labels {
                 detail::concat("one label per row (", rows, " rows)"));
     for (index n = 0; n < rows; ++n) {
       const index k = (*labels)[n];
-      check_option(k >= 0 && k < K, "given_labels", detail::concat("labels[", n, "]"), k,
-                   detail::concat("a component in [0, ", K, ")"));
+      // The message is built only for the label that fails (check_option takes its text eagerly).
+      if (k < 0 || k >= K)
+        check_option(false, "given_labels", detail::concat("labels[", n, "]"), k,
+                     detail::concat("a component in [0, ", K, ")"));
     }
     return assigned_labels{labels};
   }
